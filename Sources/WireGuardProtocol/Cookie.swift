@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+// MAC1/MAC2 and cookie replies (whitepaper §5.4.4–5.4.7; kernel cookie.c). MAC1 proves the sender knows
+// our public key; under load MAC2 proves it can receive at its source address, via a cookie we minted
+// from a secret that rotates every two minutes.
+
+import WireGuardCrypto
+import WireGuardModel
+
+let labelMAC1 = Array("mac1----".utf8)
+let labelCookie = Array("cookie--".utf8)
+
+/// The result of checking a handshake message's MACs (kernel `cookie_mac_state`).
+public enum MACState: Sendable, Equatable {
+    case invalidMAC1
+    case validMAC1WithoutCookie
+    case validMAC1WithCookie
+}
+
+/// The receiving side, keyed by our own public key: checks MAC1/MAC2 and mints cookie replies.
+public struct CookieChecker {
+    /// HASH("mac1----" || our public key).
+    public let mac1Key: Bytes32
+    /// HASH("cookie--" || our public key): the XChaCha20-Poly1305 key for cookie replies.
+    public let cookieEncryptionKey: Bytes32
+    private var secret: Secret?
+    private var secretBirth = Instant(nanoseconds: 0)
+
+    public init(publicKey: PublicKey) {
+        mac1Key = Blake2s.hash(labelMAC1, publicKey.raw)
+        cookieEncryptionKey = Blake2s.hash(labelCookie, publicKey.raw)
+    }
+
+    /// Fixes the cookie secret (tests reproducing a vector).
+    public mutating func setSecret(_ s: Secret, at now: Instant) {
+        secret = s
+        secretBirth = now
+    }
+
+    /// Checks MAC1 over `message[0..<len-32]` and, if `checkMAC2`, MAC2 over `message[0..<len-16]` with
+    /// the cookie for `source`.
+    public mutating func check(_ message: UnsafeRawBufferPointer, source: Endpoint, checkMAC2: Bool,
+                               now: Instant, random: some RandomSource) -> MACState {
+        let n = message.count
+        let mac1 = Blake2s.mac(key: mac1Key, UnsafeRawBufferPointer(rebasing: message[0..<(n - 32)]))
+        guard mac1.withBytes({ ConstantTime.equals($0, UnsafeRawBufferPointer(rebasing: message[(n - 32)..<(n - 16)])) }) else {
+            return .invalidMAC1
+        }
+        guard checkMAC2 else { return .validMAC1WithoutCookie }
+        let cookie = makeCookie(for: source, now: now, random: random)
+        let mac2 = Blake2s.mac(key: cookie, UnsafeRawBufferPointer(rebasing: message[0..<(n - 16)]))
+        return mac2.withBytes({ ConstantTime.equals($0, UnsafeRawBufferPointer(rebasing: message[(n - 16)..<n])) })
+            ? .validMAC1WithCookie : .validMAC1WithoutCookie
+    }
+
+    /// MAC(Rm, source IP || BE16 port), rotating Rm when it is older than two minutes.
+    public mutating func makeCookie(for source: Endpoint, now: Instant, random: some RandomSource) -> [UInt8] {
+        if secret == nil || now - secretBirth >= Constants.cookieRefreshTime {
+            secret = random.secret(32)
+            secretBirth = now
+        }
+        return Blake2s.mac(key: secret!, source.cookieSourceBytes)
+    }
+
+    /// The 64-byte cookie reply to `message` (an initiation or response) received from `source`.
+    public mutating func createReply(to message: UnsafeRawBufferPointer, source: Endpoint, now: Instant,
+                                     random: some RandomSource) -> CookieReply {
+        let n = message.count
+        let cookie = makeCookie(for: source, now: now, random: random)
+        let nonce = random.bytes(24)
+        let mac1 = Array(message[(n - 32)..<(n - 16)])
+        let encrypted = XChaCha20Poly1305.seal(key: cookieEncryptionKey, nonce: nonce, plaintext: cookie, ad: mac1)
+        return CookieReply(receiverIndex: readLE32(message, 4), nonce: nonce, encryptedCookie: encrypted)
+    }
+}
+
+/// The sending side, keyed by the peer's public key: adds MAC1/MAC2 to our handshake messages and
+/// consumes the peer's cookie replies.
+public struct CookieGenerator {
+    public let mac1Key: Bytes32
+    public let cookieDecryptionKey: Bytes32
+    private var lastMAC1Sent: [UInt8]?
+    private var cookie: [UInt8]?
+    private var cookieBirth = Instant(nanoseconds: 0)
+
+    public init(peerPublicKey: PublicKey) {
+        mac1Key = Blake2s.hash(labelMAC1, peerPublicKey.raw)
+        cookieDecryptionKey = Blake2s.hash(labelCookie, peerPublicKey.raw)
+    }
+
+    /// True while a cookie received from the peer is fresh enough to use for MAC2.
+    public func hasValidCookie(now: Instant) -> Bool {
+        cookie != nil && now - cookieBirth < Constants.cookieSenderLifetime
+    }
+
+    /// Writes MAC1 and MAC2 (zero without a fresh cookie) into the last 32 bytes of `message`.
+    public mutating func addMACs(to message: inout [UInt8], now: Instant) {
+        let n = message.count
+        let mac1 = message.withUnsafeBytes { Blake2s.mac(key: mac1Key, UnsafeRawBufferPointer(rebasing: $0[0..<(n - 32)])) }
+        message.replaceSubrange((n - 32)..<(n - 16), with: mac1)
+        lastMAC1Sent = mac1
+        if hasValidCookie(now: now), let cookie {
+            let mac2 = message.withUnsafeBytes { Blake2s.mac(key: cookie, UnsafeRawBufferPointer(rebasing: $0[0..<(n - 16)])) }
+            message.replaceSubrange((n - 16)..<n, with: mac2)
+        } else {
+            message.replaceSubrange((n - 16)..<n, with: repeatElement(0, count: 16))
+        }
+    }
+
+    /// Decrypts a cookie reply against the MAC1 we last sent. One cookie per sent MAC1, as the kernel:
+    /// a second reply to the same message is refused.
+    public mutating func consume(_ reply: CookieReply, now: Instant) -> Bool {
+        guard let mac1 = lastMAC1Sent,
+              let plain = XChaCha20Poly1305.open(key: cookieDecryptionKey, nonce: reply.nonce,
+                                                 ciphertext: reply.encryptedCookie, ad: mac1) else { return false }
+        cookie = plain
+        cookieBirth = now
+        lastMAC1Sent = nil
+        return true
+    }
+}

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+// The receive path (kernel receive.c, wireguard-go receive.go): classify by (type, length) before any
+// cryptography; handshake messages pass MAC1 (and, under load, MAC2 and the rate limiter) before any
+// Diffie-Hellman; transport packets are authenticated, then replay-checked, then their inner source must be
+// an allowed IP of the peer whose key opened them. Only authenticated packets move a peer's endpoint.
+
+import WireGuardCrypto
+import WireGuardModel
+
+extension Engine {
+    /// Handles one UDP payload of `count` bytes at the start of `buffer`, in place. For a data packet that
+    /// authenticates and passes every check, returns the range of `buffer` holding the inner IP packet to
+    /// write to the TUN (padding already trimmed). Handshake traffic and events go to `effects`. Anything
+    /// invalid is dropped without effect (handshake rejections produce a `.rejected` event for logs).
+    public func handleDatagram(buffer: UnsafeMutableRawBufferPointer, count: Int, from source: Endpoint, now: Now,
+                               effects: inout [Effect]) -> Range<Int>? {
+        let message = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+        switch MessageType.classify(message) {
+        case .transport?:
+            return receiveTransport(buffer: buffer, count: count, from: source, now: now, effects: &effects)
+        case .initiation?:
+            receiveInitiation(message, from: source, now: now, effects: &effects)
+        case .response?:
+            receiveResponse(message, from: source, now: now, effects: &effects)
+        case .cookieReply?:
+            receiveCookieReply(message, from: source, now: now, effects: &effects)
+        case nil:
+            break
+        }
+        return nil
+    }
+
+    /// MAC checks for an initiation or response. Returns false (having answered or logged) if the message
+    /// must go no further.
+    private func admitHandshakeMessage(_ message: UnsafeRawBufferPointer, from source: Endpoint, peer: PublicKey?,
+                                       now: Now, effects: inout [Effect]) -> Bool {
+        guard var checker = cookieChecker else { return false }
+        defer { cookieChecker = checker }
+        let underLoad = isUnderLoad(now: now.monotonic)
+        switch checker.check(message, source: source, checkMAC2: underLoad, now: now.monotonic, random: random) {
+        case .invalidMAC1:
+            effects.append(.event(.rejected(.invalidMAC1, from: source, peer: peer)))
+            return false
+        case .validMAC1WithoutCookie where underLoad:
+            let reply = checker.createReply(to: message, source: source, now: now.monotonic, random: random)
+            effects.append(.sendDatagram(reply.bytes, to: source))
+            effects.append(.event(.rejected(.underLoadCookieSent, from: source, peer: peer)))
+            return false
+        case .validMAC1WithCookie where !rateLimiter.allow(source.address, now: now.monotonic):
+            effects.append(.event(.rejected(.rateLimited, from: source, peer: peer)))
+            return false
+        default:
+            return true
+        }
+    }
+
+    private func receiveInitiation(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: Now,
+                                   effects: inout [Effect]) {
+        guard let identity, admitHandshakeMessage(message, from: source, peer: nil, now: now, effects: &effects),
+              let msg = HandshakeInitiation(message) else { return }
+        guard let partial = Handshake.beginConsumingInitiation(msg, identity: identity),
+              let peer = peersByKey[partial.remoteStatic] else {
+            effects.append(.event(.rejected(.unknownPeer, from: source, peer: nil)))
+            return
+        }
+        do {
+            try peer.handshake.finishConsumingInitiation(partial, msg, now: now.monotonic)
+        } catch {
+            let reason: Rejection = switch error {
+            case .staleTimestamp: .staleTimestamp
+            case .initiationFlood: .initiationFlood
+            default: .decryptionFailed
+            }
+            effects.append(.event(.rejected(reason, from: source, peer: peer.publicKey)))
+            return
+        }
+        // Consuming abandons any initiation of our own: drop its index.
+        peer.rxBytes &+= UInt64(message.count)
+        peer.timersAnyAuthenticatedPacketTraversal(now: now.monotonic)
+        peer.timersAnyAuthenticatedPacketReceived()
+        updateEndpoint(peer, source, effects: &effects)
+        sendHandshakeResponse(peer, to: source, now: now, effects: &effects)
+    }
+
+    private func receiveResponse(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: Now,
+                                 effects: inout [Effect]) {
+        guard let identity, let msg = HandshakeResponse(message),
+              case .handshake(let peer)? = indexTable[msg.receiverIndex] else { return }
+        guard admitHandshakeMessage(message, from: source, peer: peer.publicKey, now: now, effects: &effects) else { return }
+        do {
+            try peer.handshake.consumeResponse(msg, identity: identity)
+        } catch {
+            let reason: Rejection = error == .wrongState ? .unexpectedResponse : .decryptionFailed
+            effects.append(.event(.rejected(reason, from: source, peer: peer.publicKey)))
+            return
+        }
+        let t = now.monotonic
+        peer.rxBytes &+= UInt64(message.count)
+        updateEndpoint(peer, source, effects: &effects)
+        peer.timersAnyAuthenticatedPacketTraversal(now: t)
+        peer.timersAnyAuthenticatedPacketReceived()
+        guard let keys = peer.handshake.beginSession(), let keypair = Keypair(keys: keys, created: t) else { return }
+        indexTable.replace(keypair.localIndex, with: .keypair(keypair, peer))
+        destroy(peer.keypairs.install(keypair))
+        peer.timersSessionDerived(now: t)
+        peer.timersHandshakeComplete(wall: now.wall)
+        effects.append(.event(.handshakeCompleted(peer: peer.publicKey)))
+        // Confirm the session to the responder at once: staged data if any, else a keepalive.
+        sendKeepalive(peer, now: now, effects: &effects)
+    }
+
+    private func receiveCookieReply(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: Now,
+                                    effects: inout [Effect]) {
+        // Never moves the endpoint and never triggers a retransmission: the next retry carries MAC2.
+        guard let reply = CookieReply(message), let entry = indexTable[reply.receiverIndex] else { return }
+        let peer = entry.peer
+        if peer.cookieGenerator.consume(reply, now: now.monotonic) {
+            effects.append(.event(.cookieReplyConsumed(peer: peer.publicKey)))
+        } else {
+            effects.append(.event(.rejected(.invalidCookieReply, from: source, peer: peer.publicKey)))
+        }
+    }
+
+    private func receiveTransport(buffer: UnsafeMutableRawBufferPointer, count: Int, from source: Endpoint, now: Now,
+                                  effects: inout [Effect]) -> Range<Int>? {
+        let header = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+        guard case .keypair(let keypair, let peer)? = indexTable[TransportHeader.receiverIndex(header)] else { return nil }
+        let t = now.monotonic
+        guard keypair.isUsableForReceiving(now: t),
+              let (length, counter) = keypair.open(message: buffer.baseAddress!, length: count),
+              keypair.replayFilter.validate(counter) else { return nil }
+
+        peer.rxBytes &+= UInt64(count)
+        let rotation = peer.keypairs.received(with: keypair)
+        if rotation.rotated {
+            // The responder's first proof that the initiator has the keys: the session is complete.
+            destroy(rotation.dropped.map { [$0] } ?? [])
+            peer.timersHandshakeComplete(wall: now.wall)
+            effects.append(.event(.handshakeCompleted(peer: peer.publicKey)))
+            sendStagedPackets(peer, now: now, effects: &effects)
+        }
+        updateEndpoint(peer, source, effects: &effects)
+        keepKeyFreshReceiving(peer, now: now, effects: &effects)
+        peer.timersAnyAuthenticatedPacketTraversal(now: t)
+        peer.timersAnyAuthenticatedPacketReceived()
+        guard length > 0 else { return nil }  // keepalive
+        peer.timersDataReceived(now: t)
+
+        let content = TransportHeader.contentOffset
+        guard let (innerSource, innerLength) = IPPacket.sourceAndLength(buffer.baseAddress! + content, length: length) else {
+            effects.append(.event(.rejected(.invalidInnerPacket, from: source, peer: peer.publicKey)))
+            return nil
+        }
+        guard allowedIPs.lookup(innerSource) === peer else {
+            effects.append(.event(.rejected(.disallowedSource(innerSource), from: source, peer: peer.publicKey)))
+            return nil
+        }
+        return content..<(content + innerLength)
+    }
+}

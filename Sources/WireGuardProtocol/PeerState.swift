@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+
+import WireGuardCrypto
+import WireGuardModel
+
+/// Everything the engine knows about one peer (kernel peer.h, wireguard-go peer.go). Owned by the engine's
+/// thread; not Sendable.
+public final class PeerState {
+    public let publicKey: PublicKey
+    let handshake: Handshake
+    var cookieGenerator: CookieGenerator
+    var keypairs = KeypairSlots()
+    /// Where to send; set by configuration and then only by authenticated packets (roaming).
+    public internal(set) var endpoint: Endpoint?
+    public internal(set) var persistentKeepaliveInterval: UInt16 = 0
+    /// Packets waiting for a usable session, oldest first (at most `Constants.maxStagedPackets`).
+    var staged: [[UInt8]] = []
+    public internal(set) var rxBytes: UInt64 = 0
+    public internal(set) var txBytes: UInt64 = 0
+    /// Wall-clock time of the last completed handshake.
+    public internal(set) var lastHandshake: WallTime?
+
+    // Timer state; see PeerState+Timers.swift.
+    var retransmitHandshakeDeadline: Instant?
+    var sendKeepaliveDeadline: Instant?
+    var newHandshakeDeadline: Instant?
+    var zeroKeyMaterialDeadline: Instant?
+    var persistentKeepaliveDeadline: Instant?
+    var needAnotherKeepalive = false
+    var handshakeAttempts = 0
+    var sentLastMinuteHandshake = false
+    /// When we last sent an initiation or response (initiations are rate-limited to one per rekeyTimeout).
+    var lastSentHandshake: Instant
+
+    init(publicKey: PublicKey, identity: StaticIdentity?, now: Instant) {
+        self.publicKey = publicKey
+        handshake = Handshake(remoteStatic: publicKey)
+        cookieGenerator = CookieGenerator(peerPublicKey: publicKey)
+        lastSentHandshake = now - (Constants.rekeyTimeout + .seconds(1))
+        handshake.setIdentity(identity)
+    }
+
+    /// True when no handshake is possible with this peer: we have no private key, or its public key is of
+    /// low order (the static-static DH is zero). Such a peer never produces a datagram.
+    var cannotHandshake: Bool { handshake.precomputedStaticStatic == nil }
+
+    /// The preshared key, nil when none (all zero).
+    var presharedKey: PresharedKey? {
+        handshake.presharedKey.isZero ? nil : PresharedKey(bytes: handshake.presharedKey)
+    }
+
+    /// Queues an outgoing inner packet, dropping the oldest beyond the limit.
+    func stage(_ packet: [UInt8]) {
+        if staged.count >= Constants.maxStagedPackets { staged.removeFirst() }
+        staged.append(packet)
+    }
+}
