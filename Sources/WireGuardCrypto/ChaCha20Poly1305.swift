@@ -26,7 +26,9 @@ public final class ChaCha20Poly1305Context {
 
     /// The 12-byte WireGuard nonce for `counter`.
     @inline(__always)
-    static func nonce(_ counter: UInt64) -> (UInt32, UInt64) { (0, counter.littleEndian) }
+    static func nonce(_ counter: UInt64) -> (UInt32, UInt32, UInt32) {
+        (0, UInt32(truncatingIfNeeded: counter).littleEndian, UInt32(truncatingIfNeeded: counter >> 32).littleEndian)
+    }
 
     /// Seals `count` bytes at `buffer` in place and writes the 16-byte tag at `buffer + count`
     /// (the caller provides that tailroom). Returns false only if OpenSSL fails.

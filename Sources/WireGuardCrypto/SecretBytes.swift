@@ -55,6 +55,11 @@ public final class Secret: BytesRepresentable, @unchecked Sendable {
     /// `count` zero bytes (WireGuard's "no preshared key").
     public static func zeros(_ count: Int = 32) -> Secret { Secret(count: count) { _ in } }
 
+    /// Zeroes `buffer` in a way the optimizer may not remove.
+    public static func wipe(_ buffer: UnsafeMutableRawBufferPointer) {
+        if let base = buffer.baseAddress { wg_memzero(base, buffer.count) }
+    }
+
     deinit {
         wg_memzero(storage, count)
         storage.deallocate()

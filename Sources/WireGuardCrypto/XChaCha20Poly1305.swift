@@ -44,7 +44,7 @@ public enum XChaCha20Poly1305 {
         nonce.withBytes { n in
             precondition(n.count == 24, "XChaCha20 nonce must be 24 bytes")
             let subkey = hChaCha20(key: key, nonce: n)
-            var chachaNonce = (UInt32(0), UInt64(0))
+            var chachaNonce = (UInt32(0), UInt32(0), UInt32(0))
             withUnsafeMutableBytes(of: &chachaNonce) { $0.baseAddress!.advanced(by: 4).copyMemory(from: n.baseAddress! + 16, byteCount: 8) }
             return withUnsafeBytes(of: &chachaNonce) { body(subkey, $0) }
         }

@@ -120,23 +120,23 @@ final class Handshake {
         // e
         c = KDF.kdf1(key: c, input: ePub)
         h = Blake2s.hash(h, ePub)
-        record("E_i_pub", ePub); record("C after KDF1(C, E_i_pub)", c); record("H after mixHash(E_i_pub)", h)
+        record("E_i_pub (unencrypted_ephemeral)", ePub); record("C after KDF1(C, E_i_pub)", c); record("H after mixHash(E_i_pub)", h)
         // es
         guard let es = X25519.sharedSecret(privateKey: e, publicKey: remoteStatic.raw) else { return nil }
         var k: Secret
         (c, k) = KDF.kdf2(key: c, input: es)
-        record("C after es", c); record("k (static)", k)
+        record("C after es", c); record("k (static key)", k)
         // s
         let encryptedStatic = ChaCha20Poly1305.seal(key: k, plaintext: identity.publicKey.raw, ad: h)
         h = Blake2s.hash(h, encryptedStatic)
-        record("encrypted_static", encryptedStatic); record("H after encrypted_static", h)
+        record("encrypted_static", encryptedStatic); record("H after mixHash(encrypted_static)", h)
         // ss
         (c, k) = KDF.kdf2(key: c, input: ss)
-        record("C after ss", c); record("k (timestamp)", k)
+        record("C after ss", c); record("k (timestamp key)", k)
         // {t}
         let encryptedTimestamp = ChaCha20Poly1305.seal(key: k, plaintext: timestamp.bytes, ad: h)
         h = Blake2s.hash(h, encryptedTimestamp)
-        record("encrypted_timestamp", encryptedTimestamp); record("H after encrypted_timestamp", h)
+        record("encrypted_timestamp", encryptedTimestamp); record("H after mixHash(encrypted_timestamp)", h)
 
         chainingKey = c
         hash = h
@@ -222,7 +222,7 @@ final class Handshake {
         // e
         c = KDF.kdf1(key: c, input: ePub)
         var h = Blake2s.hash(hash, ePub)
-        record("E_r_pub", ePub); record("C after KDF1(C, E_r_pub)", c); record("H after mixHash(E_r_pub)", h)
+        record("E_r_pub (unencrypted_ephemeral)", ePub); record("C after KDF1(C, E_r_pub)", c); record("H after mixHash(E_r_pub)", h)
         // ee
         guard let ee = X25519.sharedSecret(privateKey: e, publicKey: remoteEphemeral) else { return nil }
         c = KDF.kdf1(key: c, input: ee)
@@ -234,7 +234,7 @@ final class Handshake {
         // psk
         let (c2, tau, k) = KDF.kdf3(key: c, input: presharedKey)
         h = Blake2s.hash(h, tau)
-        record("C after psk", c2); record("tau", tau); record("k (empty)", k); record("H after mixHash(tau)", h)
+        record("C after psk", c2); record("tau", tau); record("k (empty key)", k); record("H after mixHash(tau)", h)
         // {}
         let encryptedNothing = ChaCha20Poly1305.seal(key: k, plaintext: [UInt8](), ad: h)
         h = Blake2s.hash(h, encryptedNothing)
@@ -257,7 +257,6 @@ final class Handshake {
         guard state == .consumedResponse || state == .createdResponse, let c = chainingKey else { return nil }
         let isInitiator = state == .consumedResponse
         let (t1, t2) = KDF.kdf2(key: c, input: [UInt8]())
-        record("T1", t1); record("T2", t2)
         let keys = SessionKeys(sending: isInitiator ? t1 : t2, receiving: isInitiator ? t2 : t1,
                                isInitiator: isInitiator, localIndex: localIndex, remoteIndex: remoteIndex)
         clear()
