@@ -18,10 +18,11 @@ let package = Package(
         .target(name: "WireGuardModel", dependencies: ["WireGuardCrypto"]),
         .target(name: "WireGuardProtocol", dependencies: ["WireGuardCrypto", "WireGuardModel"]),
         .target(name: "WireGuardTestSupport", dependencies: ["WireGuardProtocol", "WireGuardModel", "WireGuardCrypto"]),
-        .executableTarget(
-            name: "wireguard-bench",
+        .target(
+            name: "WireGuardBenchmarks",
             dependencies: ["WireGuardProtocol", "WireGuardModel", "WireGuardCrypto", "WireGuardTestSupport"]
         ),
+        .executableTarget(name: "wireguard-bench", dependencies: ["WireGuardBenchmarks"]),
         .testTarget(name: "WireGuardCryptoTests", dependencies: ["WireGuardCrypto", "WireGuardTestSupport"]),
         .testTarget(name: "WireGuardModelTests", dependencies: ["WireGuardModel"]),
         .testTarget(

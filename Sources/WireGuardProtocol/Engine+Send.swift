@@ -17,7 +17,7 @@ extension Engine {
         let base = buffer.baseAddress! + offset
         guard count > 0, count <= Constants.maxContentSize,
               let destination = IPPacket.destination(base, length: count),
-              let peer = allowedIPs.lookup(destination),
+              let peer = route(to: destination),
               let endpoint = peer.endpoint else { return nil }  // no route, or a peer we cannot reach
         let t = now.monotonic
         if peer.staged.isEmpty, let keypair = peer.keypairs.current, keypair.isUsableForSending(now: t) {

@@ -50,6 +50,10 @@ public final class Engine {
     /// The peer with this public key.
     public func peer(_ key: PublicKey) -> PeerState? { peersByKey[key] }
 
+    /// The peer whose allowed IPs hold the longest prefix containing `address` (cryptokey routing).
+    @inline(__always)
+    public func route(to address: IPAddress) -> PeerState? { allowedIPs.lookup(address) }
+
     /// All peers in insertion order.
     public var peers: [PeerState] { peerOrder }
 

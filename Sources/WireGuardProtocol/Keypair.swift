@@ -18,15 +18,23 @@ public final class Keypair {
     /// Cleared when our private key changes: the keypair may still receive but never sends again.
     public internal(set) var canSend = true
 
-    init?(keys: SessionKeys, created: Instant) {
-        guard let s = ChaCha20Poly1305Context(key: keys.sending, sealing: true),
-              let r = ChaCha20Poly1305Context(key: keys.receiving, sealing: false) else { return nil }
+    convenience init?(keys: SessionKeys, created: Instant) {
+        self.init(sendingKey: keys.sending, receivingKey: keys.receiving, isInitiator: keys.isInitiator,
+                  localIndex: keys.localIndex, remoteIndex: keys.remoteIndex, created: created)
+    }
+
+    /// A keypair from raw transport keys (the handshake makes these; benchmarks and future data-plane
+    /// workers build them directly). Nil if a key is not 32 bytes.
+    public init?(sendingKey: Secret, receivingKey: Secret, isInitiator: Bool, localIndex: UInt32, remoteIndex: UInt32,
+                 created: Instant) {
+        guard let s = ChaCha20Poly1305Context(key: sendingKey, sealing: true),
+              let r = ChaCha20Poly1305Context(key: receivingKey, sealing: false) else { return nil }
         sender = s
         receiver = r
         self.created = created
-        isInitiator = keys.isInitiator
-        localIndex = keys.localIndex
-        remoteIndex = keys.remoteIndex
+        self.isInitiator = isInitiator
+        self.localIndex = localIndex
+        self.remoteIndex = remoteIndex
     }
 
     /// True when this keypair may still encrypt at `now`.
