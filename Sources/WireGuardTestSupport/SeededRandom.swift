@@ -78,3 +78,12 @@ extension String {
         self = String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
     }
 }
+
+/// A reference box, so tests can call mutating methods inside `#expect`.
+public final class Ref<Value> {
+    public var value: Value
+    public init(_ value: Value) { self.value = value }
+
+    /// Runs `body` on the boxed value: `box { $0.mutatingCall() }`.
+    public func callAsFunction<R>(_ body: (inout Value) -> R) -> R { body(&value) }
+}
