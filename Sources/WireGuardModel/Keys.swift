@@ -70,7 +70,7 @@ public struct PresharedKey: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The all-zero key.
-    public static var none: PresharedKey { PresharedKey(bytes: [UInt8](repeating: 0, count: 32))! }
+    public static var zero: PresharedKey { PresharedKey(bytes: [UInt8](repeating: 0, count: 32))! }
 
     public var isZero: Bool { secret.isZero }
     public static func == (a: PresharedKey, b: PresharedKey) -> Bool { ConstantTime.equals(a.secret, b.secret) }
