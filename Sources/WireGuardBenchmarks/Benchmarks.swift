@@ -32,7 +32,29 @@ public enum Benchmarks {
         }
     }
 
+    /// `--alloc-check N`: N in-place seal and open pairs and nothing else, so that a heap profiler run with
+    /// two values of N shows the allocations per packet (the difference divided by the extra packets).
+    static func allocationCheck(_ n: Int) {
+        let key = Secret([UInt8](repeating: 0x33, count: 32))
+        let a = Keypair(sendingKey: key, receivingKey: key, isInitiator: true, localIndex: 1, remoteIndex: 2,
+                        created: Instant(nanoseconds: 0))!
+        let b = Keypair(sendingKey: key, receivingKey: key, isInitiator: false, localIndex: 2, remoteIndex: 1,
+                        created: Instant(nanoseconds: 0))!
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 1452, alignment: 64)
+        buffer.initializeMemory(as: UInt8.self, repeating: 1, count: 1452)
+        var ok = 0
+        for _ in 0..<n {
+            if let length = a.seal(packet: buffer, length: 1420), b.open(message: buffer, length: length) != nil { ok += 1 }
+        }
+        buffer.deallocate()
+        print("sealed and opened \(ok) of \(n)")
+    }
+
     public static func main(arguments: [String]) {
+        if arguments.first == "--alloc-check" {
+            allocationCheck(Int(arguments.dropFirst().first ?? "") ?? 1000)
+            return
+        }
         let duration = arguments.first.flatMap(Double.init) ?? 2.0
         let size = 1420
         let key = [UInt8](repeating: 0x5A, count: 32)

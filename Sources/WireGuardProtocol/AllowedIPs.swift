@@ -14,7 +14,9 @@ public struct AllowedIPs<Value: AnyObject> {
         var cidr: Int
         var child0: Node?
         var child1: Node?
-        weak var parent: Node?
+        // Not `weak`: a weak reference moves the target's refcount to a side table and slows every retain during
+        // lookups. A parent always outlives its attached children, and a detached node's parent is never read.
+        unowned(unsafe) var parent: Node?
         var value: Value?
         /// Insertion order, so a peer's prefixes read back in the order they were added.
         var order = 0
@@ -102,6 +104,13 @@ public struct AllowedIPs<Value: AnyObject> {
             node = AllowedIPs.child(n, AllowedIPs.bit(hi, lo, n.cidr))
         }
         return nil
+    }
+
+    /// The depth of the deepest node (1 for a single node); a balanced trie of n random prefixes stays
+    /// near log2(n), and never exceeds the address width plus one.
+    public var depth: Int {
+        func walk(_ n: Node?) -> Int { n.map { 1 + max(walk($0.child0), walk($0.child1)) } ?? 0 }
+        return max(walk(root4), walk(root6))
     }
 
     /// The owner of exactly this prefix, if stored.

@@ -62,6 +62,16 @@ final class Tag: CustomStringConvertible {
         #expect(t.value.prefixes(ownedBy: b).isEmpty)
     }
 
+    @Test func depthStaysLogarithmicForRandomPrefixes() {
+        let random = SeededRandom(seed: 99)
+        let t = Ref(AllowedIPs<Tag>())
+        let tag = Tag("x")
+        for _ in 0..<10_000 {
+            t.value.insert(IPPrefix(address: .v4(UInt32(truncatingIfNeeded: random.next())), length: 32)!, tag)
+        }
+        #expect(t.value.depth < 33, "depth \(t.value.depth)")
+    }
+
     @Test func readBackMasksHostBits() {
         #expect(IPPrefix("192.95.5.93/27")!.description == "192.95.5.64/27")
         #expect(IPPrefix("2607:5300:6d8a:6bf8:dab1:f1df:c05f:1523/83")!.description == "2607:5300:6d8a:6bf8:dab1:e000::/83")
@@ -108,6 +118,7 @@ final class Tag: CustomStringConvertible {
                 #expect(t.value.count == naive.count)
             }
         }
+        #expect(t.value.depth <= 129, "path compression bounds the depth by the address width")
         for tag in tags {
             #expect(Set(t.value.prefixes(ownedBy: tag)) == Set(naive.filter { $0.value === tag }.keys))
         }
