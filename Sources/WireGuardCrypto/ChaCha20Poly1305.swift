@@ -37,9 +37,7 @@ public final class ChaCha20Poly1305Context {
                      ad: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) -> Bool {
         var n = ChaCha20Poly1305Context.nonce(counter)
         return withUnsafeBytes(of: &n) { nonce in
-            let b = buffer.assumingMemoryBound(to: UInt8.self)
-            return wg_aead_seal(ctx, nonce.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                ad.baseAddress?.assumingMemoryBound(to: UInt8.self), ad.count, b, count, b + count) == 1
+            seal(nonce: nonce, buffer: buffer, count: count, ad: ad)
         }
     }
 

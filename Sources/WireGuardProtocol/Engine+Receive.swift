@@ -74,11 +74,11 @@ extension Engine {
             effects.append(.event(.rejected(reason, from: source, peer: peer.publicKey)))
             return
         }
-        // Consuming abandons any initiation of our own: drop its index.
         peer.rxBytes &+= UInt64(message.count)
         peer.timersAnyAuthenticatedPacketTraversal(now: now.monotonic)
         peer.timersAnyAuthenticatedPacketReceived()
         updateEndpoint(peer, source, effects: &effects)
+        // Consuming abandoned any initiation of our own; registering the response's index drops its index.
         sendHandshakeResponse(peer, to: source, now: now, effects: &effects)
     }
 

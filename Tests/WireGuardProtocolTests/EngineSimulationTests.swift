@@ -54,6 +54,19 @@ extension SimulatedNetwork.Node {
         #expect(net.datagrams(from: b, type: 4).last?.bytes.count == 80)
     }
 
+    @Test func stagedQueueIsBoundedAndDropsTheOldest() throws {
+        let (net, a, b) = makePair()
+        net.intercept = { d in d.to != b.endpoint }
+        for i in 0..<200 { net.sendFromTun(a, ping(ipA, ipB, UInt16(i))) }
+        let peer = try #require(a.peerState)
+        #expect(peer.staged.count == Constants.maxStagedPackets)
+        #expect(peer.staged.first == ping(ipA, ipB, 72) && peer.staged.last == ping(ipA, ipB, 199))
+        #expect(net.datagrams(from: a, type: 1).count == 1, "one initiation, not one per packet")
+        net.intercept = nil
+        net.run(for: .seconds(6))
+        #expect(b.tunOutput.count == Constants.maxStagedPackets && b.tunOutput.first == ping(ipA, ipB, 72))
+    }
+
     @Test func responderWaitsForConfirmation() throws {
         let (net, a, b) = makePair()
         // Lose everything A sends after its initiation: B has keys in `next` but no proof A has them.

@@ -77,6 +77,20 @@ import WireGuardTestSupport
         #expect(rl.value.trackedSources == 1, "idle entries are swept")
     }
 
+    /// The cookie secret lives for 120 s; cookies for the same source change when it rotates.
+    @Test func cookieSecretRotates() throws {
+        let random = SeededRandom(seed: 4)
+        let key = try #require(PrivateKey.generate(using: random).publicKey)
+        let checker = Ref(CookieChecker(publicKey: key))
+        let source = try #require(Endpoint("192.0.2.1:1"))
+        let t0 = Instant(nanoseconds: 5_000_000_000)
+        let c0 = checker { $0.makeCookie(for: source, now: t0, random: random) }
+        let c1 = checker { $0.makeCookie(for: source, now: t0 + .seconds(119), random: random) }
+        let other = checker { $0.makeCookie(for: Endpoint("192.0.2.1:2")!, now: t0 + .seconds(119), random: random) }
+        let c2 = checker { $0.makeCookie(for: source, now: t0 + .seconds(120), random: random) }
+        #expect(c0 == c1 && c0 != other && c2 != c0)
+    }
+
     @Test func keypairSlots() throws {
         func kp(_ initiator: Bool, _ i: UInt32) -> Keypair {
             Keypair(sendingKey: .zeros(), receivingKey: .zeros(), isInitiator: initiator, localIndex: i, remoteIndex: i,
