@@ -68,7 +68,7 @@ public enum Benchmarks {
 
         print("wireguard-swift protocol core benchmarks (one core, \(duration) s each)")
         let (sealN, sealT) = measure(duration) { _ = sealer.seal(packet: buffer, length: size) }
-        print(String(describing: "transport seal (in place, \(size) B)").padded(36), gbps(sealN, size, sealT))
+        print("transport seal (in place, \(size) B)".padded(36), gbps(sealN, size, sealT))
 
         // Open a valid message repeatedly: seal once per open so the tag verifies.
         let pristine = UnsafeMutableRawPointer.allocate(byteCount: 16 + size + 16, alignment: 64)
@@ -82,7 +82,7 @@ public enum Benchmarks {
             buffer.copyMemory(from: pristine, byteCount: 16 + size + 16)
             if opener.open(message: buffer, length: size + 32) == nil { failures += 1 }
         }
-        print(String(describing: "transport open (in place, \(size) B)").padded(36), gbps(openN, size, openT),
+        print("transport open (in place, \(size) B)".padded(36), gbps(openN, size, openT),
               failures == 0 ? "" : "(\(failures) FAILED)")
 
         let pair = HandshakePair()

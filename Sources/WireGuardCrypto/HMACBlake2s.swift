@@ -16,22 +16,22 @@ public enum HMACBlake2s {
                 b.copyMemory(from: key)
             }
         }
-        var inner = Blake2s()
         var ipad = block ^ SIMD64<UInt8>(repeating: 0x36)
+        var opad = block ^ SIMD64<UInt8>(repeating: 0x5C)
+        var innerDigest = SIMD32<UInt8>()
+        defer {
+            ipad = SIMD64<UInt8>()
+            opad = SIMD64<UInt8>()
+            innerDigest = SIMD32<UInt8>()
+        }
+        var inner = Blake2s()
         withUnsafeBytes(of: ipad) { inner.update($0) }
         for part in parts { inner.update(part) }
-        var innerDigest = SIMD32<UInt8>()
         withUnsafeMutableBytes(of: &innerDigest) { inner.finalize(into: $0) }
         var outer = Blake2s()
-        var opad = block ^ SIMD64<UInt8>(repeating: 0x5C)
         withUnsafeBytes(of: opad) { outer.update($0) }
         withUnsafeBytes(of: innerDigest) { outer.update($0) }
-        let result = Secret(count: 32) { outer.finalize(into: $0) }
-        ipad = SIMD64<UInt8>()
-        opad = SIMD64<UInt8>()
-        innerDigest = SIMD32<UInt8>()
-        _ = (ipad, opad, innerDigest)
-        return result
+        return Secret(count: 32) { outer.finalize(into: $0) }
     }
 
     /// HMAC over any two byte holders.

@@ -101,10 +101,6 @@ public struct Bytes32: Hashable, Sendable, BytesRepresentable {
         try Swift.withUnsafeBytes(of: storage, body)
     }
 
-    public mutating func withMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
-        try Swift.withUnsafeMutableBytes(of: &storage, body)
-    }
-
     public var bytes: [UInt8] { withBytes { Array($0) } }
     public var isZero: Bool { withBytes { ConstantTime.isZero($0) } }
 

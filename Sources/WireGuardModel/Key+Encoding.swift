@@ -103,47 +103,37 @@ public enum KeyEncoding {
     }
 }
 
-extension PublicKey {
-    public init?(base64 text: String) {
-        guard let b = KeyEncoding.key(base64: text) else { return nil }
-        self.init(bytes: b)
-    }
-
-    public init?(hex text: String) {
-        guard text.utf8.count == 64, let b = KeyEncoding.bytes(hex: text) else { return nil }
-        self.init(bytes: b)
-    }
-
-    public var base64: String { KeyEncoding.base64(raw) }
-    public var hex: String { KeyEncoding.hex(raw) }
+/// The three 32-byte key types share their text encodings.
+public protocol WireGuardKey: BytesRepresentable {
+    /// Nil unless `bytes` is exactly 32 bytes long.
+    init?(bytes: some BytesRepresentable)
 }
 
-extension PrivateKey {
+extension WireGuardKey {
+    /// From the 44-character base64 form used by config files and `wg`.
     public init?(base64 text: String) {
         guard let b = KeyEncoding.key(base64: text) else { return nil }
         self.init(bytes: b)
     }
 
+    /// From the 64-digit hex form used by UAPI.
     public init?(hex text: String) {
         guard text.utf8.count == 64, let b = KeyEncoding.bytes(hex: text) else { return nil }
         self.init(bytes: b)
     }
 
-    public var base64: String { KeyEncoding.base64(secret) }
-    public var hex: String { KeyEncoding.hex(secret) }
+    public var base64: String { KeyEncoding.base64(self) }
+    public var hex: String { KeyEncoding.hex(self) }
 }
 
-extension PresharedKey {
-    public init?(base64 text: String) {
-        guard let b = KeyEncoding.key(base64: text) else { return nil }
-        self.init(bytes: b)
-    }
+extension PublicKey: WireGuardKey {
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try raw.withBytes(body) }
+}
 
-    public init?(hex text: String) {
-        guard text.utf8.count == 64, let b = KeyEncoding.bytes(hex: text) else { return nil }
-        self.init(bytes: b)
-    }
+extension PrivateKey: WireGuardKey {
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try secret.withBytes(body) }
+}
 
-    public var base64: String { KeyEncoding.base64(secret) }
-    public var hex: String { KeyEncoding.hex(secret) }
+extension PresharedKey: WireGuardKey {
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try secret.withBytes(body) }
 }

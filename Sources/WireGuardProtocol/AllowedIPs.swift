@@ -113,9 +113,6 @@ public struct AllowedIPs<Value: AnyObject> {
         return max(walk(root4), walk(root6))
     }
 
-    /// The owner of exactly this prefix, if stored.
-    public func owner(of prefix: IPPrefix) -> Value? { exactNode(prefix)?.value }
-
     // MARK: Changes
 
     /// Maps `prefix` to `value`, moving it from any previous owner.

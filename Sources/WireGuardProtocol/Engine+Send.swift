@@ -23,9 +23,8 @@ extension Engine {
         if peer.staged.isEmpty, let keypair = peer.keypairs.current, keypair.isUsableForSending(now: t) {
             let padding = IPPacket.padding(length: count, mtu: mtu)
             precondition(offset + count + padding + Constants.transportTagSize <= buffer.count, "no tailroom")
-            (base + count).initializeMemory(as: UInt8.self, repeating: 0, count: padding)
             let start = offset - Constants.transportHeaderSize
-            if let length = keypair.seal(packet: buffer.baseAddress! + start, length: count + padding) {
+            if let length = keypair.sealPadded(packet: buffer.baseAddress! + start, length: count, mtu: mtu) {
                 peer.timersAnyAuthenticatedPacketTraversal(now: t)
                 peer.timersAnyAuthenticatedPacketSent()
                 peer.txBytes &+= UInt64(length)
@@ -55,7 +54,7 @@ extension Engine {
             let padding = IPPacket.padding(length: packet.count, mtu: mtu)
             var message = [UInt8](repeating: 0, count: Constants.transportOverhead + packet.count + padding)
             message.replaceSubrange(Constants.transportHeaderSize..<(Constants.transportHeaderSize + packet.count), with: packet)
-            guard let length = message.withUnsafeMutableBytes({ keypair.seal(packet: $0.baseAddress!, length: packet.count + padding) }) else {
+            guard let length = message.withUnsafeMutableBytes({ keypair.sealPadded(packet: $0.baseAddress!, length: packet.count, mtu: mtu) }) else {
                 // Counter exhausted: keep the rest staged for the next session.
                 sendHandshakeInitiation(peer, isRetry: false, now: now, effects: &effects)
                 break

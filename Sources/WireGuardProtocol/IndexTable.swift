@@ -19,8 +19,6 @@ enum IndexEntry {
 struct IndexTable {
     private var entries: [UInt32: IndexEntry] = [:]
 
-    var count: Int { entries.count }
-
     /// Registers `entry` under a fresh random index.
     mutating func insert(_ entry: IndexEntry, random: some RandomSource) -> UInt32 {
         while true {

@@ -60,6 +60,16 @@ public final class Keypair {
         return length + Constants.transportOverhead
     }
 
+    /// Zero-pads the `length`-byte inner packet at `packet + 16` for `mtu` (IPPacket.padding), then seals it
+    /// as `seal` does. The caller provides 16 bytes of headroom, and tailroom for the padding and the tag.
+    /// Returns the message length, or nil if the counter is exhausted.
+    @inline(__always)
+    public func sealPadded(packet: UnsafeMutableRawPointer, length: Int, mtu: Int) -> Int? {
+        let padding = IPPacket.padding(length: length, mtu: mtu)
+        (packet + TransportHeader.contentOffset + length).initializeMemory(as: UInt8.self, repeating: 0, count: padding)
+        return seal(packet: packet, length: length + padding)
+    }
+
     /// Decrypts a transport message in place (header at `message`). Returns the plaintext length (at
     /// `message + 16`) and the counter, or nil if it does not authenticate. Does not touch the replay window.
     @inline(__always)

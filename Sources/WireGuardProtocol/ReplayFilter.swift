@@ -13,12 +13,6 @@ public struct ReplayFilter: Sendable {
 
     public init() {}
 
-    /// Forgets everything.
-    public mutating func reset() {
-        last = 0
-        for i in ring.indices { ring[i] = 0 }
-    }
-
     /// Returns true and records `counter` if it is new, inside the window and below `limit`.
     public mutating func validate(_ counter: UInt64, limit: UInt64 = Constants.rejectAfterMessages) -> Bool {
         guard counter < limit else { return false }

@@ -118,9 +118,8 @@ struct Trace {
         let ik = try #require(Keypair(keys: iKeys, created: now))
         let rk = try #require(Keypair(keys: rKeys, created: now))
         func seal(_ kp: Keypair, _ inner: [UInt8]) -> [UInt8] {
-            let padded = inner + [UInt8](repeating: 0, count: IPPacket.padding(length: inner.count, mtu: 1420))
-            var buf = [UInt8](repeating: 0, count: 16) + padded + [UInt8](repeating: 0, count: 16)
-            let n = buf.withUnsafeMutableBytes { kp.seal(packet: $0.baseAddress!, length: padded.count) }
+            var buf = [UInt8](repeating: 0, count: 16) + inner + [UInt8](repeating: 0xEE, count: 32)
+            let n = buf.withUnsafeMutableBytes { kp.sealPadded(packet: $0.baseAddress!, length: inner.count, mtu: 1420) }
             return Array(buf[0..<n!])
         }
         let inner = t["inner packet (IPv4 ICMP echo 192.168.0.1->192.168.0.2, 28 bytes)"]
