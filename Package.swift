@@ -6,6 +6,7 @@ let package = Package(
     name: "wireguard-swift",
     products: [
         .library(name: "WireGuardProtocol", targets: ["WireGuardProtocol"]),
+        .executable(name: "wireguard-swift", targets: ["wireguard-swift"]),
         .executable(name: "wireguard-bench", targets: ["wireguard-bench"]),
     ],
     targets: [
@@ -17,6 +18,15 @@ let package = Package(
         .target(name: "WireGuardCrypto", dependencies: ["CWireGuardCrypto"]),
         .target(name: "WireGuardModel", dependencies: ["WireGuardCrypto"]),
         .target(name: "WireGuardProtocol", dependencies: ["WireGuardCrypto", "WireGuardModel"]),
+        // Linux calls Swift cannot make: variadic ioctls (TUN, SIOCGIFMTU) and the CMSG macros.
+        .target(name: "CWireGuardLinux"),
+        .target(name: "WireGuardIPC", dependencies: ["WireGuardModel"]),
+        .target(
+            name: "WireGuardDevice",
+            dependencies: ["CWireGuardLinux", "WireGuardIPC", "WireGuardProtocol", "WireGuardModel", "WireGuardCrypto"]
+        ),
+        .target(name: "WireGuardTools", dependencies: ["WireGuardDevice", "WireGuardIPC", "WireGuardModel", "WireGuardCrypto"]),
+        .executableTarget(name: "wireguard-swift", dependencies: ["WireGuardTools"]),
         .target(name: "WireGuardTestSupport", dependencies: ["WireGuardProtocol", "WireGuardModel", "WireGuardCrypto"]),
         .target(
             name: "WireGuardBenchmarks",
@@ -25,6 +35,11 @@ let package = Package(
         .executableTarget(name: "wireguard-bench", dependencies: ["WireGuardBenchmarks"]),
         .testTarget(name: "WireGuardCryptoTests", dependencies: ["WireGuardCrypto", "WireGuardTestSupport"]),
         .testTarget(name: "WireGuardModelTests", dependencies: ["WireGuardModel"]),
+        .testTarget(name: "WireGuardIPCTests", dependencies: ["WireGuardIPC", "WireGuardModel"]),
+        .testTarget(
+            name: "WireGuardDeviceTests",
+            dependencies: ["WireGuardDevice", "WireGuardProtocol", "WireGuardModel", "WireGuardTestSupport"]
+        ),
         .testTarget(
             name: "WireGuardProtocolTests",
             dependencies: ["WireGuardProtocol", "WireGuardModel", "WireGuardCrypto", "WireGuardTestSupport"],

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+#define _GNU_SOURCE
+#include "wg_linux.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+int wg_tun_open(const char *name, int extra_flags, char name_out[16]) {
+    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI | extra_flags;
+    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+        int err = errno;
+        close(fd);
+        return -err;
+    }
+    memcpy(name_out, ifr.ifr_name, IFNAMSIZ);
+    name_out[IFNAMSIZ - 1] = 0;
+    return fd;
+}
+
+int wg_tun_name(int fd, char name_out[16]) {
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    if (ioctl(fd, TUNGETIFF, &ifr) < 0) return -errno;
+    memcpy(name_out, ifr.ifr_name, IFNAMSIZ);
+    name_out[IFNAMSIZ - 1] = 0;
+    return 0;
+}
+
+int wg_interface_mtu(const char *name) {
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return -errno;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+    int rc = ioctl(s, SIOCGIFMTU, &ifr);
+    int err = errno;
+    close(s);
+    return rc < 0 ? -err : ifr.ifr_mtu;
+}
+
+int wg_cmsg_read_pktinfo(const struct msghdr *msg, uint8_t address[16], int *ifindex) {
+    for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            struct in_pktinfo info;
+            memcpy(&info, CMSG_DATA(c), sizeof info);
+            memcpy(address, &info.ipi_addr, 4);
+            *ifindex = info.ipi_ifindex;
+            return AF_INET;
+        }
+        if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            struct in6_pktinfo info;
+            memcpy(&info, CMSG_DATA(c), sizeof info);
+            memcpy(address, &info.ipi6_addr, 16);
+            *ifindex = (int)info.ipi6_ifindex;
+            return AF_INET6;
+        }
+    }
+    return 0;
+}
+
+size_t wg_cmsg_pktinfo_space(void) {
+    size_t a = CMSG_SPACE(sizeof(struct in_pktinfo)), b = CMSG_SPACE(sizeof(struct in6_pktinfo));
+    return a > b ? a : b;
+}
+
+size_t wg_cmsg_write_pktinfo(void *control, size_t capacity, int family, const uint8_t *address, int ifindex) {
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_control = control;
+    size_t space = family == AF_INET ? CMSG_SPACE(sizeof(struct in_pktinfo)) : CMSG_SPACE(sizeof(struct in6_pktinfo));
+    if (space > capacity) return 0;
+    memset(control, 0, space);
+    msg.msg_controllen = space;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (family == AF_INET) {
+        struct in_pktinfo info;
+        memset(&info, 0, sizeof info);
+        memcpy(&info.ipi_spec_dst, address, 4);
+        info.ipi_ifindex = ifindex;
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof info);
+        memcpy(CMSG_DATA(c), &info, sizeof info);
+    } else {
+        struct in6_pktinfo info;
+        memset(&info, 0, sizeof info);
+        memcpy(&info.ipi6_addr, address, 16);
+        info.ipi6_ifindex = (unsigned)ifindex;
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof info);
+        memcpy(CMSG_DATA(c), &info, sizeof info);
+    }
+    return space;
+}
+
+enum { WG_BATCH_MAX = 128, WG_CONTROL_SPACE = 64 };
+
+static void fill_remote(struct wg_datagram *d, const struct sockaddr_storage *ss) {
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+        d->remote_family = 4;
+        memcpy(d->remote_address, &sin->sin_addr, 4);
+        d->remote_port = ntohs(sin->sin_port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+        d->remote_family = 6;
+        memcpy(d->remote_address, &sin6->sin6_addr, 16);
+        d->remote_port = ntohs(sin6->sin6_port);
+    } else {
+        d->remote_family = 0;
+    }
+}
+
+int wg_recv_batch(int fd, struct wg_datagram *datagrams, unsigned count) {
+    if (count > WG_BATCH_MAX) count = WG_BATCH_MAX;
+    struct mmsghdr msgs[count];
+    struct iovec iovs[count];
+    struct sockaddr_storage names[count];
+    _Alignas(struct cmsghdr) unsigned char control[count][WG_CONTROL_SPACE];
+    memset(msgs, 0, sizeof(struct mmsghdr) * count);
+    for (unsigned i = 0; i < count; i++) {
+        iovs[i].iov_base = datagrams[i].data;
+        iovs[i].iov_len = datagrams[i].capacity;
+        msgs[i].msg_hdr.msg_iov = &iovs[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_name = &names[i];
+        msgs[i].msg_hdr.msg_namelen = sizeof names[i];
+        msgs[i].msg_hdr.msg_control = control[i];
+        msgs[i].msg_hdr.msg_controllen = WG_CONTROL_SPACE;
+    }
+    int n;
+    do { n = recvmmsg(fd, msgs, count, MSG_DONTWAIT, NULL); } while (n < 0 && errno == EINTR);
+    if (n < 0) return -errno;
+    for (int i = 0; i < n; i++) {
+        struct wg_datagram *d = &datagrams[i];
+        d->length = msgs[i].msg_len;
+        if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) d->length = 0;  /* larger than the buffer: drop */
+        fill_remote(d, &names[i]);
+        int ifindex = 0;
+        int family = wg_cmsg_read_pktinfo(&msgs[i].msg_hdr, d->local_address, &ifindex);
+        d->local_family = family == AF_INET ? 4 : family == AF_INET6 ? 6 : 0;
+        d->local_ifindex = ifindex;
+    }
+    return n;
+}
+
+int wg_send_batch(int fd, const struct wg_datagram *datagrams, unsigned count) {
+    if (count > WG_BATCH_MAX) count = WG_BATCH_MAX;
+    struct mmsghdr msgs[count];
+    struct iovec iovs[count];
+    struct sockaddr_storage names[count];
+    _Alignas(struct cmsghdr) unsigned char control[count][WG_CONTROL_SPACE];
+    memset(msgs, 0, sizeof(struct mmsghdr) * count);
+    for (unsigned i = 0; i < count; i++) {
+        const struct wg_datagram *d = &datagrams[i];
+        iovs[i].iov_base = d->data;
+        iovs[i].iov_len = d->length;
+        msgs[i].msg_hdr.msg_iov = &iovs[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        memset(&names[i], 0, sizeof names[i]);
+        if (d->remote_family == 4) {
+            struct sockaddr_in *sin = (struct sockaddr_in *)&names[i];
+            sin->sin_family = AF_INET;
+            sin->sin_port = htons(d->remote_port);
+            memcpy(&sin->sin_addr, d->remote_address, 4);
+            msgs[i].msg_hdr.msg_namelen = sizeof *sin;
+        } else {
+            struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&names[i];
+            sin6->sin6_family = AF_INET6;
+            sin6->sin6_port = htons(d->remote_port);
+            memcpy(&sin6->sin6_addr, d->remote_address, 16);
+            msgs[i].msg_hdr.msg_namelen = sizeof *sin6;
+        }
+        msgs[i].msg_hdr.msg_name = &names[i];
+        if (d->local_family != 0) {
+            size_t len = wg_cmsg_write_pktinfo(control[i], WG_CONTROL_SPACE, d->local_family == 4 ? AF_INET : AF_INET6,
+                                               d->local_address, d->local_ifindex);
+            msgs[i].msg_hdr.msg_control = control[i];
+            msgs[i].msg_hdr.msg_controllen = len;
+        }
+    }
+    int n;
+    do { n = sendmmsg(fd, msgs, count, MSG_DONTWAIT | MSG_NOSIGNAL); } while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : n;
+}
+
+int wg_accept(int fd) {
+    int c;
+    do { c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK); } while (c < 0 && errno == EINTR);
+    return c < 0 ? -errno : c;
+}

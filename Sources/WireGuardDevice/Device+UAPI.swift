@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+// Serving UAPI on the loop thread (wireguard-go uapi.go `IpcHandle`). A request is acted on only when it
+// has arrived whole; a `set` is parsed completely and the listen port bound before anything changes, so a
+// request that fails anywhere leaves the device as it was.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import CWireGuardLinux
+import WireGuardIPC
+import WireGuardModel
+import WireGuardProtocol
+
+extension Device {
+    func acceptClients() {
+        while true {
+            let fd = wg_accept(uapiListener)
+            if fd < 0 { return }
+            do {
+                try watch(fd, tag: Self.tagClientBase + UInt64(UInt32(bitPattern: fd)))
+                clients[fd] = UAPIRequestReader()
+            } catch {
+                close(fd)
+            }
+        }
+    }
+
+    func serveClient(_ fd: Int32) {
+        guard var reader = clients[fd] else { return }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var eof = false
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT)) }
+            if n > 0 {
+                chunk.withUnsafeBytes { reader.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                continue
+            }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && errno == EAGAIN { break }
+            eof = true
+            break
+        }
+        var keepOpen = !eof
+        while let request = reader.next(atEOF: eof) {
+            switch request {
+            case .get:
+                keepOpen = reply(fd, UAPIWriter.getReply(engine.status())) && keepOpen
+            case .set(let lines):
+                let reply = applySet(lines)
+                keepOpen = self.reply(fd, reply) && keepOpen
+            case .failed(let error):
+                logger.error("UAPI: \(error)")
+                _ = reply(fd, error.reply)
+                keepOpen = false
+            case .unknownOperation(let line):
+                logger.error("Invalid UAPI operation: \(line)")
+                keepOpen = false
+            }
+            if !keepOpen { break }
+        }
+        if keepOpen {
+            clients[fd] = reader
+        } else {
+            closeClient(fd)
+        }
+    }
+
+    func closeClient(_ fd: Int32) {
+        unwatch(fd)
+        close(fd)
+        clients[fd] = nil
+    }
+
+    /// Validates and applies one `set=1` body; returns the reply.
+    func applySet(_ lines: [Substring]) -> String {
+        var update: DeviceUpdate
+        do { update = try UAPIParser.parseSet(lines) } catch {
+            logger.error("UAPI: \(error)")
+            return error.reply
+        }
+        if let port = update.listenPort {
+            // As the kernel: any port other than the bound one (0 included) rebinds.
+            if port != bind.port {
+                let oldV4 = bind.v4, oldV6 = bind.v6
+                do {
+                    try bind.bind(port: port)
+                } catch {
+                    let e = UAPIError.addressInUse("cannot listen on UDP port \(port): \(error)")
+                    logger.error("UAPI: \(e)")
+                    return e.reply
+                }
+                if oldV4 >= 0 { unwatch(oldV4) }
+                if oldV6 >= 0 { unwatch(oldV6) }
+                stickySources.removeAll()
+                do { try watchSockets() } catch { logger.error("UAPI: \(error)") }
+            }
+            update.listenPort = bind.port
+        }
+        if let mark = update.fwmark, mark != bind.mark {
+            do { try bind.setMark(mark) } catch {
+                let e = UAPIError.addressInUse("cannot set fwmark \(mark): \(error)")
+                logger.error("UAPI: \(e)")
+                return e.reply
+            }
+        }
+        effects.removeAll(keepingCapacity: true)
+        engine.apply(update, now: SystemClock.now(), effects: &effects)
+        perform(effects)
+        logger.verbose("UAPI: configuration updated (\(update.peers.count) peer blocks)")
+        return UAPIWriter.setSuccess
+    }
+
+    /// Writes a whole reply, waiting (up to 5 s per stall) when the client reads slowly. Returns false if
+    /// the connection is unusable.
+    private func reply(_ fd: Int32, _ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            var sent = 0
+            while sent < bytes.count {
+                let n = send(fd, bytes.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                if n > 0 {
+                    sent += n
+                    continue
+                }
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 && errno == EAGAIN {
+                    var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    if poll(&p, 1, 5000) > 0 { continue }
+                }
+                return false
+            }
+            return true
+        }
+    }
+}
