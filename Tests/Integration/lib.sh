@@ -9,13 +9,16 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OURS=${WG_SWIFT:-$ROOT/.build/debug/wireguard-swift}
 GO=${WG_GO:-$(command -v wireguard-go || true)}
 TAG=${TAG:-$$}
-NAMESPACES=()
 INTERFACES=()
 TMP=$(mktemp -d /tmp/wgtest.XXXXXX)
+# new_ns runs in command substitutions (a subshell), so namespaces are recorded in a file, not an array.
+: >"$TMP/namespaces"
 
 cleanup() {
     local status=$?
     set +e
+    local NAMESPACES
+    mapfile -t NAMESPACES <"$TMP/namespaces"
     for ns in "${NAMESPACES[@]}"; do
         ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
     done
@@ -38,7 +41,7 @@ step() { echo "# $*"; }
 new_ns() {
     local ns="$1$TAG"
     ip netns add "$ns"
-    NAMESPACES+=("$ns")
+    echo "$ns" >>"$TMP/namespaces"
     ip -n "$ns" link set lo up
     echo "$ns"
 }
