@@ -82,6 +82,11 @@ public final class UDPBind {
         guard fd >= 0 else { throw .last("socket") }
         var one: Int32 = 1
         let size = socklen_t(MemoryLayout<Int32>.size)
+        // Large socket buffers absorb bursts while the loop thread is busy with the TUN (wireguard-go asks
+        // for 7 MiB too); the FORCE variants need CAP_NET_ADMIN, the plain ones are the fallback.
+        var buffer: Int32 = 7 << 20
+        if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer, size) != 0 { _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, size) }
+        if setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buffer, size) != 0 { _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, size) }
         var result: Int32
         if family == AF_INET {
             _ = setsockopt(fd, Int32(IPPROTO_IP), IP_PKTINFO, &one, size)
