@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Interop with the Linux kernel's own WireGuard module, running in a QEMU guest (the shared kernel-vm
+# testbed, KERNEL_VM_DIR): either side initiating, ping both ways (IPv4 and IPv6 inside the tunnel), and a
+# 3-second iperf3 run. The guest is emulated (TCG), so throughput here measures the emulator, not us.
+source "$(dirname "$0")/lib.sh"
+VMDIR=${KERNEL_VM_DIR:-$ROOT/../shared/testbed/kernel-vm}
+if [ ! -x "$VMDIR/run-vm.sh" ]; then
+    echo "SKIP: kernel testbed not found at $VMDIR (set KERNEL_VM_DIR)"
+    exit 0
+fi
+need=()
+for pair in qemu-system-x86_64:qemu-system-x86 busybox:busybox cpio:cpio xz:xz-utils; do
+    command -v "${pair%%:*}" >/dev/null || need+=("${pair#*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+if ! ls -d /lib/modules/*/kernel/drivers/net/wireguard >/dev/null 2>&1; then
+    echo "SKIP: no installed kernel ships wireguard.ko for the guest (apt-get install linux-image-amd64)"
+    exit 0
+fi
+export KVM_OUT="$TMP/kvm"
+
+run() {  # run INITIATOR(host|vm)
+    local init=$1 name="kv$1$TAG" ifname="wk$1$TAG"
+    name=${name:0:12}; ifname=${ifname:0:15}
+    step "kernel WireGuard, initiator: $init"
+    keypair "host$init"
+    local ep=""
+    [ "$init" = vm ] && ep="--peer-endpoint 192.168.242.1:51820"
+    "$VMDIR/run-vm.sh" start "$name" --peer-pubkey "$(cat "$TMP/host$init.pub")" \
+        --peer-allowed-ips 10.202.0.1/32,fd02::1/128 --wg-ip 10.202.0.2/24,fd02::2/64 $ep >"$TMP/vm-$init.env" \
+        || fail "VM did not boot"
+    echo "$name" >>"$TMP/namespaces"
+    # shellcheck disable=SC1090
+    . "$TMP/vm-$init.env"
+    VMS+=("$name")
+    start_daemon swift "$name" "$ifname"
+    ip netns exec "$name" wg set "$ifname" private-key "$TMP/host$init.key" listen-port 51820 \
+        peer "$VM_PUBKEY" endpoint "$VM_ETH_IP:$VM_WG_PORT" allowed-ips 10.202.0.2/32,fd02::2/128
+    ip -n "$name" addr add 10.202.0.1/24 dev "$ifname"
+    ip -n "$name" addr add fd02::1/64 dev "$ifname" nodad
+    ip -n "$name" link set "$ifname" mtu 1420 up
+    if [ "$init" = vm ]; then
+        "$VMDIR/run-vm.sh" exec "$name" ping -c 3 -i 0.3 -W 5 10.202.0.1 >/dev/null || { show_logs; fail "kernel -> ours ping"; }
+        grep -qi "sending handshake response" "$TMP/$ifname.log" || fail "we did not answer the kernel's initiation"
+        ip netns exec "$name" ping -c 3 -i 0.3 -W 5 10.202.0.2 >/dev/null || fail "ours -> kernel ping"
+    else
+        ip netns exec "$name" ping -c 3 -i 0.3 -W 5 10.202.0.2 >/dev/null || { show_logs; fail "ours -> kernel ping"; }
+        "$VMDIR/run-vm.sh" exec "$name" ping -c 3 -i 0.3 -W 5 10.202.0.1 >/dev/null || fail "kernel -> ours ping"
+    fi
+    ip netns exec "$name" ping -6 -c 3 -i 0.3 -W 5 fd02::2 >/dev/null || fail "IPv6 inside the tunnel"
+    local out bps
+    out=$(ip netns exec "$name" iperf3 -c 10.202.0.2 -t 3 -J) || fail "iperf3 to the kernel"
+    bps=$(echo "$out" | python3 -c 'import json, sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]))')
+    [ "$bps" -gt 1000000 ] || fail "iperf3 only $bps bit/s"
+    "$VMDIR/run-vm.sh" exec "$name" wg show wg0 latest-handshakes | grep -q "$(cat "$TMP/host$init.pub")" || fail "kernel shows no handshake"
+    pass "kernel interop, $init initiates, iperf3 $((bps / 1000000)) Mbit/s (emulated guest)"
+    ip netns pids "$name" | while read -r pid; do
+        grep -q wgvm- "/proc/$pid/cmdline" 2>/dev/null || kill "$pid"
+    done
+    sleep 0.3
+    "$VMDIR/run-vm.sh" stop "$name" >/dev/null || true
+}
+VMS=()
+trap 'for v in "${VMS[@]}"; do "$VMDIR/run-vm.sh" stop "$v" >/dev/null 2>&1; done; cleanup' EXIT
+run host
+run vm
