@@ -125,19 +125,28 @@ static void fill_remote(struct wg_datagram *d, const struct sockaddr_storage *ss
     }
 }
 
+/* Zeroes the headers and points message i at datagram i's buffer (its capacity when receiving, its
+ * length when sending) and at names[i]. */
+static void link_headers(struct mmsghdr *msgs, struct iovec *iovs, struct sockaddr_storage *names,
+                         const struct wg_datagram *datagrams, unsigned count, int receiving) {
+    memset(msgs, 0, sizeof(struct mmsghdr) * count);
+    for (unsigned i = 0; i < count; i++) {
+        iovs[i].iov_base = datagrams[i].data;
+        iovs[i].iov_len = receiving ? datagrams[i].capacity : datagrams[i].length;
+        msgs[i].msg_hdr.msg_iov = &iovs[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_name = &names[i];
+    }
+}
+
 int wg_recv_batch(int fd, struct wg_datagram *datagrams, unsigned count) {
     if (count > WG_BATCH_MAX) count = WG_BATCH_MAX;
     struct mmsghdr msgs[count];
     struct iovec iovs[count];
     struct sockaddr_storage names[count];
     _Alignas(struct cmsghdr) unsigned char control[count][WG_CONTROL_SPACE];
-    memset(msgs, 0, sizeof(struct mmsghdr) * count);
+    link_headers(msgs, iovs, names, datagrams, count, 1);
     for (unsigned i = 0; i < count; i++) {
-        iovs[i].iov_base = datagrams[i].data;
-        iovs[i].iov_len = datagrams[i].capacity;
-        msgs[i].msg_hdr.msg_iov = &iovs[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
-        msgs[i].msg_hdr.msg_name = &names[i];
         msgs[i].msg_hdr.msg_namelen = sizeof names[i];
         msgs[i].msg_hdr.msg_control = control[i];
         msgs[i].msg_hdr.msg_controllen = WG_CONTROL_SPACE;
@@ -164,13 +173,9 @@ int wg_send_batch(int fd, const struct wg_datagram *datagrams, unsigned count) {
     struct iovec iovs[count];
     struct sockaddr_storage names[count];
     _Alignas(struct cmsghdr) unsigned char control[count][WG_CONTROL_SPACE];
-    memset(msgs, 0, sizeof(struct mmsghdr) * count);
+    link_headers(msgs, iovs, names, datagrams, count, 0);
     for (unsigned i = 0; i < count; i++) {
         const struct wg_datagram *d = &datagrams[i];
-        iovs[i].iov_base = d->data;
-        iovs[i].iov_len = d->length;
-        msgs[i].msg_hdr.msg_iov = &iovs[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
         memset(&names[i], 0, sizeof names[i]);
         if (d->remote_family == 4) {
             struct sockaddr_in *sin = (struct sockaddr_in *)&names[i];
@@ -185,7 +190,6 @@ int wg_send_batch(int fd, const struct wg_datagram *datagrams, unsigned count) {
             memcpy(&sin6->sin6_addr, d->remote_address, 16);
             msgs[i].msg_hdr.msg_namelen = sizeof *sin6;
         }
-        msgs[i].msg_hdr.msg_name = &names[i];
         if (d->local_family != 0) {
             size_t len = wg_cmsg_write_pktinfo(control[i], WG_CONTROL_SPACE, d->local_family == 4 ? AF_INET : AF_INET6,
                                                d->local_address, d->local_ifindex);

@@ -71,9 +71,7 @@ extension Device {
                 guard d.length > 0, let source = d.remoteEndpoint else { continue }
                 let slot = udpBatch.slot(i)
                 if let inner = engine.handleDatagram(buffer: slot, count: Int(d.length), from: source, now: now, effects: &effects) {
-                    do { try tun.write(slot.baseAddress! + inner.lowerBound, count: inner.count) } catch {
-                        logger.error("Failed to write packet to TUN device: \(error)")
-                    }
+                    writeToTun(slot.baseAddress! + inner.lowerBound, count: inner.count)
                 }
                 learnSource(of: d, from: source)
             }
@@ -144,9 +142,16 @@ extension Device {
                 continue
             }
             if err != EAGAIN && err != ENOBUFS {
-                logger.limited("Failed to send datagram: \(SystemError("sendmmsg", errno: err))", nowSeconds: Int64(time(nil)))
+                logger.limited("Failed to send datagram: \(SystemError("sendmmsg", errno: err))")
             }
             done += 1  // drop this one, carry on with the rest
+        }
+    }
+
+    @inline(__always)
+    private func writeToTun(_ packet: UnsafeRawPointer, count: Int) {
+        do { try tun.write(packet, count: count) } catch {
+            logger.error("Failed to write packet to TUN device: \(error)")
         }
     }
 
@@ -165,11 +170,7 @@ extension Device {
                     send(sendList, count: 1)
                 }
             case .writeToTun(let bytes):
-                bytes.withUnsafeBytes { raw in
-                    do { try tun.write(raw.baseAddress!, count: raw.count) } catch {
-                        logger.error("Failed to write packet to TUN device: \(error)")
-                    }
-                }
+                bytes.withUnsafeBytes { writeToTun($0.baseAddress!, count: $0.count) }
             case .event(let event):
                 log(event)
             }

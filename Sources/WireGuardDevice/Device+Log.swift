@@ -2,9 +2,6 @@
 // Turning engine events into log lines people can act on. Rejections come from the network, so they pass
 // the logger's rate limit; peers appear as `peer(abcd…wxyz)`.
 
-#if canImport(Glibc)
-import Glibc
-#endif
 import WireGuardModel
 import WireGuardProtocol
 
@@ -18,7 +15,7 @@ extension Device {
         case .handshakeCompleted(let peer):
             logger.verbose("\(peer.shortDescription) - Handshake completed, session keys derived")
         case .cookieReplySent(let endpoint):
-            logger.limited("Sending cookie response for denied handshake message for \(endpoint)", nowSeconds: Int64(time(nil)))
+            logger.limited("Sending cookie response for denied handshake message for \(endpoint)")
         case .cookieReplyConsumed(let peer):
             logger.verbose("\(peer.shortDescription) - Received cookie response")
         case .keepaliveSent(let peer):
@@ -33,9 +30,9 @@ extension Device {
             let who = peer.map { " (\($0.shortDescription))" } ?? ""
             switch reason {
             case .disallowedSource, .invalidInnerPacket:
-                logger.limited("Dropped packet from \(from)\(who): \(reason)", nowSeconds: Int64(time(nil)))
+                logger.limited("Dropped packet from \(from)\(who): \(reason)")
             default:
-                logger.limited("Rejected handshake message from \(from)\(who): \(reason)", nowSeconds: Int64(time(nil)))
+                logger.limited("Rejected handshake message from \(from)\(who): \(reason)")
             }
         }
     }

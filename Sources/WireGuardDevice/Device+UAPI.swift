@@ -81,7 +81,6 @@ extension Device {
         if let port = update.listenPort {
             // As the kernel: any port other than the bound one (0 included) rebinds.
             if port != bind.port {
-                let oldV4 = bind.v4, oldV6 = bind.v6
                 do {
                     try bind.bind(port: port)
                 } catch {
@@ -89,8 +88,7 @@ extension Device {
                     logger.error("UAPI: \(e)")
                     return e.reply
                 }
-                if oldV4 >= 0 { unwatch(oldV4) }
-                if oldV6 >= 0 { unwatch(oldV6) }
+                // Closing the old sockets took them out of the epoll set.
                 stickySources.removeAll()
                 do { try watchSockets() } catch { logger.error("UAPI: \(error)") }
             }

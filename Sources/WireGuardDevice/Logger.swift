@@ -52,7 +52,7 @@ public final class Logger {
     }
 
     /// A verbose line about traffic from the network, limited to `burst` lines per second.
-    public func limited(_ message: @autoclosure () -> String, nowSeconds: Int64) {
+    public func limited(_ message: @autoclosure () -> String, nowSeconds: Int64 = Int64(time(nil))) {
         guard level >= .verbose else { return }
         if nowSeconds != windowStart {
             if suppressed > 0 { emit("DEBUG", "\(suppressed) similar messages suppressed") }

@@ -78,6 +78,16 @@ keypair() {
     wg pubkey <"$TMP/$1.key" >"$TMP/$1.pub"
 }
 
+# wg_up NS IFACE KEYNAME PORT ADDRESS WG-SET-ARGS...: private key ($TMP/KEYNAME.key) and port set with
+# Debian's wg together with the remaining `wg set` arguments (a peer block), the tunnel address, link up.
+wg_up() {
+    local ns=$1 ifname=$2 key=$3 port=$4 address=$5
+    shift 5
+    ip netns exec "$ns" wg set "$ifname" private-key "$TMP/$key.key" listen-port "$port" "$@"
+    ip -n "$ns" addr add "$address" dev "$ifname"
+    ip -n "$ns" link set "$ifname" up
+}
+
 # wait_for SECONDS CMD...: retries CMD every 0.2 s until it succeeds or time runs out.
 wait_for() {
     local deadline=$((SECONDS + $1)); shift

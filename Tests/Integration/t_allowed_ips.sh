@@ -11,12 +11,8 @@ ia="waa-$TAG"; ib="wab-$TAG"
 start_daemon swift "$a" "$ia"
 start_daemon swift "$b" "$ib"
 keypair a; keypair b
-ip netns exec "$a" wg set "$ia" private-key "$TMP/a.key" listen-port 41601 \
-    peer "$(cat "$TMP/b.pub")" endpoint 192.168.90.2:41602 allowed-ips 10.90.0.2/32
-ip netns exec "$b" wg set "$ib" private-key "$TMP/b.key" listen-port 41602 \
-    peer "$(cat "$TMP/a.pub")" endpoint 192.168.90.1:41601 allowed-ips 10.90.0.0/24
-ip -n "$a" addr add 10.90.0.1/24 dev "$ia"; ip -n "$a" link set "$ia" up
-ip -n "$b" addr add 10.90.0.2/24 dev "$ib"; ip -n "$b" link set "$ib" up
+wg_up "$a" "$ia" a 41601 10.90.0.1/24 peer "$(cat "$TMP/b.pub")" endpoint 192.168.90.2:41602 allowed-ips 10.90.0.2/32
+wg_up "$b" "$ib" b 41602 10.90.0.2/24 peer "$(cat "$TMP/a.pub")" endpoint 192.168.90.1:41601 allowed-ips 10.90.0.0/24
 ip netns exec "$b" ping -c 2 -i 0.2 -W 3 10.90.0.1 >/dev/null || { show_logs; fail "initial ping"; }
 
 step "A no longer allows B's source address"

@@ -27,11 +27,8 @@ ic="wnc-$TAG"; is="wns-$TAG"
 start_daemon swift "$c" "$ic"
 start_daemon swift "$s" "$is"
 keypair c; keypair s
-ip netns exec "$s" wg set "$is" private-key "$TMP/s.key" listen-port 41501 peer "$(cat "$TMP/c.pub")" allowed-ips 10.51.0.2/32
-ip netns exec "$c" wg set "$ic" private-key "$TMP/c.key" listen-port 41502 \
-    peer "$(cat "$TMP/s.pub")" endpoint 10.0.2.2:41501 allowed-ips 10.51.0.1/32 persistent-keepalive 1
-ip -n "$c" addr add 10.51.0.2/24 dev "$ic"; ip -n "$c" link set "$ic" up
-ip -n "$s" addr add 10.51.0.1/24 dev "$is"; ip -n "$s" link set "$is" up
+wg_up "$s" "$is" s 41501 10.51.0.1/24 peer "$(cat "$TMP/c.pub")" allowed-ips 10.51.0.2/32
+wg_up "$c" "$ic" c 41502 10.51.0.2/24 peer "$(cat "$TMP/s.pub")" endpoint 10.0.2.2:41501 allowed-ips 10.51.0.1/32 persistent-keepalive 1
 
 ip netns exec "$c" ping -c 2 -i 0.3 -W 3 10.51.0.1 >/dev/null || { show_logs; fail "client to server"; }
 echo "  server sees the client at $(dump_field "$s" "$is" "$(cat "$TMP/c.pub")" 3)"

@@ -11,11 +11,8 @@ ia="wra-$TAG"; ib="wrb-$TAG"
 start_daemon swift "$a" "$ia"
 start_daemon swift "$b" "$ib"
 keypair a; keypair b
-ip netns exec "$a" wg set "$ia" private-key "$TMP/a.key" listen-port 41401 peer "$(cat "$TMP/b.pub")" allowed-ips 10.80.0.2/32
-ip netns exec "$b" wg set "$ib" private-key "$TMP/b.key" listen-port 41402 \
-    peer "$(cat "$TMP/a.pub")" endpoint 192.168.80.11:41401 allowed-ips 10.80.0.1/32
-ip -n "$a" addr add 10.80.0.1/24 dev "$ia"; ip -n "$a" link set "$ia" up
-ip -n "$b" addr add 10.80.0.2/24 dev "$ib"; ip -n "$b" link set "$ib" up
+wg_up "$a" "$ia" a 41401 10.80.0.1/24 peer "$(cat "$TMP/b.pub")" allowed-ips 10.80.0.2/32
+wg_up "$b" "$ib" b 41402 10.80.0.2/24 peer "$(cat "$TMP/a.pub")" endpoint 192.168.80.11:41401 allowed-ips 10.80.0.1/32
 
 ip netns exec "$b" ping -c 3 -i 0.2 -W 3 10.80.0.1 >/dev/null || { show_logs; fail "initial ping"; }
 [ "$(dump_field "$a" "$ia" "$(cat "$TMP/b.pub")" 3)" = 192.168.80.2:41402 ] || fail "A did not learn B's endpoint"

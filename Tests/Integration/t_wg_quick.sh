@@ -10,9 +10,7 @@ veth "$a" "$b" 192.168.70.1 192.168.70.2 fd70::1 fd70::2
 ib="wqb-$TAG"
 start_daemon swift "$b" "$ib"
 keypair a; keypair b
-ip netns exec "$b" wg set "$ib" private-key "$TMP/b.key" listen-port 41300 \
-    peer "$(cat "$TMP/a.pub")" allowed-ips 10.70.0.1/32
-ip -n "$b" addr add 10.70.0.2/24 dev "$ib"; ip -n "$b" link set "$ib" up
+wg_up "$b" "$ib" b 41300 10.70.0.2/24 peer "$(cat "$TMP/a.pub")" allowed-ips 10.70.0.1/32
 
 # (Debian's wg-quick sets net.ipv4.conf.all.src_valid_mark=1 for a full tunnel and never restores it, so
 # that sysctl is not part of the comparison.)

@@ -72,22 +72,8 @@ pass "counters grow ($rx1 -> $rx2 received, $tx1 -> $tx2 sent)"
 
 step "syncconf: peers not in the file go, the others keep their session"
 hs_before=$(dump_field "$a" "$ia" "$(cat "$TMP/b.pub")" 5)
-cat >"$TMP/sync.conf" <<CONF
-[Interface]
-PrivateKey = $(cat "$TMP/a.key")
-ListenPort = 41100
-FwMark = 0x1234
-
-[Peer]
-PublicKey = $(cat "$TMP/b.pub")
-PresharedKey = $(cat "$TMP/psk")
-Endpoint = 192.168.60.2:41200
-AllowedIPs = 10.60.0.2/32, fd61::2/128
-
-[Peer]
-PublicKey = $(cat "$TMP/d.pub")
-AllowedIPs = 10.88.0.0/16
-CONF
+# The first file without C (which came from addconf), plus a new peer D.
+{ cat "$TMP/a.conf"; printf '\n[Peer]\nPublicKey = %s\nAllowedIPs = 10.88.0.0/16\n' "$(cat "$TMP/d.pub")"; } >"$TMP/sync.conf"
 ip netns exec "$a" wg syncconf "$ia" "$TMP/sync.conf"
 keys=$(ip netns exec "$a" wg show "$ia" peers | sort)
 [ "$keys" = "$(sort "$TMP/b.pub" "$TMP/d.pub")" ] || fail "peers after syncconf: $keys"
