@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "WireGuardProtocol", targets: ["WireGuardProtocol"]),
         .executable(name: "wireguard-swift", targets: ["wireguard-swift"]),
+        .executable(name: "wg", targets: ["wg"]),
         .executable(name: "wireguard-bench", targets: ["wireguard-bench"]),
     ],
     targets: [
@@ -27,6 +28,7 @@ let package = Package(
         ),
         .target(name: "WireGuardTools", dependencies: ["WireGuardDevice", "WireGuardIPC", "WireGuardModel", "WireGuardCrypto"]),
         .executableTarget(name: "wireguard-swift", dependencies: ["WireGuardTools"]),
+        .executableTarget(name: "wg", dependencies: ["WireGuardTools"]),
         .target(name: "WireGuardTestSupport", dependencies: ["WireGuardProtocol", "WireGuardModel", "WireGuardCrypto"]),
         .target(
             name: "WireGuardBenchmarks",

@@ -30,7 +30,8 @@ public struct SocketDirectory: Sendable, Equatable {
         chmod(path, 0o755)
     }
 
-    /// Interface names with a socket in the directory (answering or not), sorted.
+    /// Interface names with a `.sock` file in the directory (answering or not), in directory order (the
+    /// order wg(8) lists them in).
     public func interfaceNames() -> [String] {
         guard let dir = opendir(path) else { return [] }
         defer { closedir(dir) }
@@ -41,6 +42,6 @@ public struct SocketDirectory: Sendable, Equatable {
             }
             if name.hasSuffix(".sock"), name.count > 5 { names.append(String(name.dropLast(5))) }
         }
-        return names.sorted()
+        return names
     }
 }

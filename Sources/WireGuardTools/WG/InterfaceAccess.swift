@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+// Finding and reading interfaces the way wg(8) does on Linux (ipc.c, ipc-uapi-unix.h): userspace interfaces are
+// the `*.sock` files in /var/run/wireguard that accept a connection (a refused one is a dead daemon's: its
+// file is removed); an interface without a socket would be the kernel's, reached over netlink, which this
+// wg does not speak: it reports what Debian's wg reports there (EPROTONOSUPPORT when the kernel has no
+// wireguard module, ENODEV when it has one).
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import WireGuardIPC
+import WireGuardModel
+
+public struct InterfaceAccess {
+    public let directory: SocketDirectory
+
+    public init(directory: SocketDirectory = .standard) { self.directory = directory }
+
+    /// Userspace interfaces, in directory order.
+    public func list() -> [String] {
+        directory.interfaceNames().filter(isUserspaceInterface)
+    }
+
+    /// True when `name`'s socket exists and accepts a connection.
+    public func isUserspaceInterface(_ name: String) -> Bool {
+        guard !name.contains("/") else { return false }
+        let path = directory.socketPath(for: name)
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK else { return false }
+        do {
+            let fd = try UnixSocket.connect(path: path)
+            close(fd)
+            return true
+        } catch {
+            if error.errno == ECONNREFUSED { unlink(path) }
+            return error.errno != ECONNREFUSED
+        }
+    }
+
+    /// The errno Debian's wg reports for an interface it would look for in the kernel.
+    var kernelPathErrno: Int32 {
+        access("/sys/module/wireguard", F_OK) == 0 ? ENODEV : EPROTONOSUPPORT
+    }
+
+    /// Reads `name`'s configuration and counters. Throws the errno wg(8) would print.
+    public func get(_ name: String) throws(SystemError) -> DeviceStatus {
+        guard isUserspaceInterface(name) else { throw SystemError("get", errno: kernelPathErrno) }
+        let reply = try UAPIClient.exchange(path: directory.socketPath(for: name), request: "get=1\n\n")
+        do { return try UAPIStatusParser.parse(reply) } catch {
+            throw SystemError("get", errno: error.code == 71 ? EPROTO : error.code)
+        }
+    }
+
+    /// Sends a `set=1` body (lines without the operation line and final blank line). Throws the errno.
+    public func set(_ name: String, body: String) throws(SystemError) {
+        guard isUserspaceInterface(name) else { throw SystemError("set", errno: kernelPathErrno) }
+        let reply = try UAPIClient.exchange(path: directory.socketPath(for: name), request: "set=1\n" + body + "\n")
+        guard let line = reply.split(separator: "\n").last, line.hasPrefix("errno="),
+              let code = Int32(line.dropFirst(6)) else { throw SystemError("set", errno: EPROTO) }
+        if code != 0 { throw SystemError("set", errno: code < 0 ? -code : code) }
+    }
+}
+
+/// `strerror` text, as `perror` prints it.
+func errorText(_ errno: Int32) -> String { String(cString: strerror(errno)) }
