@@ -39,6 +39,11 @@ let package = Package(
         .testTarget(name: "WireGuardModelTests", dependencies: ["WireGuardModel"]),
         .testTarget(name: "WireGuardIPCTests", dependencies: ["WireGuardIPC", "WireGuardModel"]),
         .testTarget(
+            name: "WireGuardToolsTests",
+            dependencies: ["WireGuardTools", "WireGuardModel"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
             name: "WireGuardDeviceTests",
             dependencies: ["WireGuardDevice", "WireGuardProtocol", "WireGuardModel", "WireGuardTestSupport"]
         ),
