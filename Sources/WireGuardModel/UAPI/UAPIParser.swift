@@ -107,7 +107,7 @@ public enum UAPIParser {
     /// A decimal number with no sign, spaces or leading `+`.
     private static func number<T: FixedWidthInteger & UnsignedInteger>(_ value: Substring, _ key: Substring,
                                                                         as: T.Type) throws(UAPIError) -> T {
-        guard !value.isEmpty, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = T(value) else {
+        guard let n = T(decimal: value) else {
             throw .invalid("invalid \(key): \(value.prefix(32))")
         }
         return n
