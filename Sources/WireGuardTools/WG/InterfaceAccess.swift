@@ -47,17 +47,8 @@ public struct InterfaceAccess {
         guard isUserspaceInterface(name) else { throw SystemError("get", errno: kernelPathErrno) }
         let reply = try UAPIClient.exchange(path: directory.socketPath(for: name), request: "get=1\n\n")
         do { return try UAPIStatusParser.parse(reply) } catch {
-            throw SystemError("get", errno: error.code == 71 ? EPROTO : error.code)
+            throw SystemError("get", errno: error.code)
         }
-    }
-
-    /// Sends a `set=1` body (lines without the operation line and final blank line). Throws the errno.
-    public func set(_ name: String, body: String) throws(SystemError) {
-        guard isUserspaceInterface(name) else { throw SystemError("set", errno: kernelPathErrno) }
-        let reply = try UAPIClient.exchange(path: directory.socketPath(for: name), request: "set=1\n" + body + "\n")
-        guard let line = reply.split(separator: "\n").last, line.hasPrefix("errno="),
-              let code = Int32(line.dropFirst(6)) else { throw SystemError("set", errno: EPROTO) }
-        if code != 0 { throw SystemError("set", errno: code < 0 ? -code : code) }
     }
 }
 

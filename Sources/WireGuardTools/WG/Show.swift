@@ -14,6 +14,16 @@ extension WGCommand {
             return 1
         }
         let formatter = ShowFormatter(settings: settings, now: now())
+        // Prints one field (ugly_print); false after reporting an unknown parameter.
+        let printField = { (name: String, device: DeviceStatus, withInterface: Bool) -> Bool in
+            guard let text = formatter.field(argv[2], interface: name, device, withInterface: withInterface) else {
+                io.writeError("Invalid parameter: `\(argv[2])'\n")
+                showUsage()
+                return false
+            }
+            io.write(text)
+            return true
+        }
         if argv.count == 1 || argv[1] == "all" {
             let names = access.list()
             var status: Int32 = names.isEmpty ? 0 : 1
@@ -24,12 +34,7 @@ extension WGCommand {
                     continue
                 }
                 if argv.count == 3 {
-                    guard let text = formatter.field(argv[2], interface: name, device, withInterface: true) else {
-                        io.writeError("Invalid parameter: `\(argv[2])'\n")
-                        showUsage()
-                        return 1
-                    }
-                    io.write(text)
+                    guard printField(name, device, true) else { return 1 }
                 } else {
                     io.write(formatter.pretty(interface: name, device))
                     if i + 1 < names.count { io.write("\n") }
@@ -57,12 +62,7 @@ extension WGCommand {
             return 1
         }
         if argv.count == 3 {
-            guard let text = formatter.field(argv[2], interface: argv[1], device, withInterface: false) else {
-                io.writeError("Invalid parameter: `\(argv[2])'\n")
-                showUsage()
-                return 1
-            }
-            io.write(text)
+            guard printField(argv[1], device, false) else { return 1 }
         } else {
             io.write(formatter.pretty(interface: argv[1], device))
         }
