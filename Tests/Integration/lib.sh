@@ -36,6 +36,9 @@ trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok - $*"; }
 step() { echo "# $*"; }
+# `grep -q` in a pipeline under pipefail fails at random: it exits at the first match and the writer
+# (ip, wg, ss: they flush line by line) dies of SIGPIPE. has reads everything.
+has() { grep "$@" >/dev/null; }
 
 # new_ns NAME: creates namespace NAME-TAG with loopback up; prints its name.
 new_ns() {

@@ -20,7 +20,7 @@ pass "started in the background"
 
 step "a second daemon for the same interface is refused"
 if out=$(ip netns exec "$ns" "$OURS" "$ifname" 2>&1); then fail "second daemon started"; fi
-echo "$out" | grep -q "already running" || fail "unexpected message: $out"
+echo "$out" | has "already running" || fail "unexpected message: $out"
 [ "$(echo "$out" | wc -l)" = 1 ] || fail "message is not one line: $out"
 pass "refused: $out"
 
@@ -65,5 +65,5 @@ for name in "dum-$TAG" "much-too-long-interface-name"; do
     pass "$name: $out"
 done
 if out=$(unshare --user "$OURS" "nopriv-$TAG" 2>&1); then fail "started without privileges"; fi
-echo "$out" | grep -qi "permission\|not permitted" || fail "unexpected message without privileges: $out"
+echo "$out" | has -i "permission\|not permitted" || fail "unexpected message without privileges: $out"
 pass "unprivileged: $out"

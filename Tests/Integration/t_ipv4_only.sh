@@ -27,8 +27,8 @@ for mode in preload sysctl; do
     wg_up "$b" "$ib" "b$mode" 41702 10.44.0.2/24 peer "$(cat "$TMP/a$mode.pub")" endpoint 192.168.44.1:41701 allowed-ips 10.44.0.1/32
     ip netns exec "$a" ping -c 2 -i 0.2 -W 3 10.44.0.2 >/dev/null || { show_logs; fail "ping over IPv4 only ($mode)"; }
     if [ $mode = preload ]; then
-        ip netns exec "$a" ss -uanH | grep -q "\[::\]:41701\|\*:41701" && fail "an IPv6 socket exists despite the shim"
-        ip netns exec "$a" ss -uanH | grep -q "0.0.0.0:41701" || fail "no IPv4 socket on 41701"
+        ip netns exec "$a" ss -uanH | has "\[::\]:41701\|\*:41701" && fail "an IPv6 socket exists despite the shim"
+        ip netns exec "$a" ss -uanH | has "0.0.0.0:41701" || fail "no IPv4 socket on 41701"
     fi
     pass "tunnel over IPv4 alone ($mode)"
 done

@@ -55,7 +55,7 @@ run() {  # run INITIATOR(host|vm)
     out=$(ip netns exec "$name" iperf3 -c 10.202.0.2 -t 3 -J) || fail "iperf3 to the kernel"
     bps=$(echo "$out" | python3 -c 'import json, sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]))')
     [ "$bps" -gt 1000000 ] || fail "iperf3 only $bps bit/s"
-    "$VMDIR/run-vm.sh" exec "$name" wg show wg0 latest-handshakes | grep -q "$(cat "$TMP/host$init.pub")" || fail "kernel shows no handshake"
+    "$VMDIR/run-vm.sh" exec "$name" wg show wg0 latest-handshakes | has "$(cat "$TMP/host$init.pub")" || fail "kernel shows no handshake"
     pass "kernel interop, $init initiates, iperf3 $((bps / 1000000)) Mbit/s (emulated guest)"
     ip netns pids "$name" | while read -r pid; do
         grep -q wgvm- "/proc/$pid/cmdline" 2>/dev/null || kill "$pid"

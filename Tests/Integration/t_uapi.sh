@@ -13,15 +13,15 @@ hex() { printf '%064x' "$1"; }
 get() { printf 'get=1\n\n' | $UAPI "$sock"; }
 
 printf 'set=1\nprivate_key=%s\nlisten_port=42000\nfwmark=7\npublic_key=%s\nendpoint=192.0.2.1:51820\nallowed_ip=10.0.0.0/24\nallowed_ip=10.1.0.0/16\npersistent_keepalive_interval=0\n\n' \
-    "$(hex 1)" "$(hex 2)" | $UAPI "$sock" | grep -qx "errno=0" || fail "valid set refused"
+    "$(hex 1)" "$(hex 2)" | $UAPI "$sock" | has -x "errno=0" || fail "valid set refused"
 before=$(get)
-echo "$before" | grep -q "^listen_port=42000$" || fail "listen_port not applied: $before"
-echo "$before" | tail -1 | grep -qx "errno=0" || fail "get does not end with errno=0"
+echo "$before" | has "^listen_port=42000$" || fail "listen_port not applied: $before"
+echo "$before" | tail -1 | has -x "errno=0" || fail "get does not end with errno=0"
 
 bad() {  # bad NAME REQUEST [--shutdown]
     local reply
     reply=$(printf "$2" | $UAPI "$sock" ${3:-}) || true
-    echo "$reply" | grep -q "^errno=-[1-9]" || fail "$1: expected an errno, got: $reply"
+    echo "$reply" | has "^errno=-[1-9]" || fail "$1: expected an errno, got: $reply"
     [ "$(get)" = "$before" ] || fail "$1: configuration changed"
     pass "$1 -> $(echo "$reply" | head -1), configuration unchanged"
 }
@@ -44,15 +44,15 @@ reply=$(printf 'hello=1\n\n' | $UAPI "$sock") || true
 pass "unknown operation: connection closed without reply"
 
 step "allowed_ip=- removes one prefix"
-printf 'set=1\npublic_key=%s\nallowed_ip=-10.1.0.0/16\n\n' "$(hex 2)" | $UAPI "$sock" | grep -qx "errno=0" || fail "removal refused"
+printf 'set=1\npublic_key=%s\nallowed_ip=-10.1.0.0/16\n\n' "$(hex 2)" | $UAPI "$sock" | has -x "errno=0" || fail "removal refused"
 after=$(get)
-echo "$after" | grep -q "^allowed_ip=10.0.0.0/24$" || fail "wrong prefix removed"
-echo "$after" | grep -q "^allowed_ip=10.1.0.0/16$" && fail "prefix not removed"
+echo "$after" | has "^allowed_ip=10.0.0.0/24$" || fail "wrong prefix removed"
+echo "$after" | has "^allowed_ip=10.1.0.0/16$" && fail "prefix not removed"
 pass "one prefix removed"
 
 step "Debian's wg reads what we report"
-ip netns exec "$ns" wg show "$ifname" fwmark | grep -qx "0x7" || fail "wg show fwmark"
-ip netns exec "$ns" wg show "$ifname" listen-port | grep -qx "42000" || fail "wg show listen-port"
+ip netns exec "$ns" wg show "$ifname" fwmark | has -x "0x7" || fail "wg show fwmark"
+ip netns exec "$ns" wg show "$ifname" listen-port | has -x "42000" || fail "wg show listen-port"
 pass "wg show fields"
 
 step "10,000 peers and 100,000 allowed IPs"
@@ -68,7 +68,7 @@ for p in range(10000):
 open(sys.argv[1], "w").write("\n".join(lines) + "\n\n")
 PY
 start=$(date +%s.%N)
-$UAPI "$sock" <"$TMP/big.req" | grep -qx "errno=0" || fail "large set refused"
+$UAPI "$sock" <"$TMP/big.req" | has -x "errno=0" || fail "large set refused"
 mid=$(date +%s.%N)
 get >"$TMP/big.get"
 end=$(date +%s.%N)
@@ -78,5 +78,5 @@ ips=$(grep -c "^allowed_ip=" "$TMP/big.get")
 get_s=$(python3 -c "print(round($end - $mid, 2))")
 set_s=$(python3 -c "print(round($mid - $start, 2))")
 python3 -c "import sys; sys.exit(0 if $set_s < 30 and $get_s < 30 else 1)" || fail "too slow: set $set_s s, get $get_s s"
-ip netns exec "$ns" wg show "$ifname" dump | tail -n +2 | wc -l | grep -qx 10000 || fail "wg show dump does not list 10,000 peers"
+ip netns exec "$ns" wg show "$ifname" dump | tail -n +2 | wc -l | has -x 10000 || fail "wg show dump does not list 10,000 peers"
 pass "set in $set_s s, get in $get_s s"

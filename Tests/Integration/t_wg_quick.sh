@@ -42,7 +42,7 @@ CONF
     ip netns exec "$a" ping -c 3 -i 0.2 -W 3 10.70.0.2 >/dev/null || { cat "$TMP/up.err"; show_logs; fail "ping through the wg-quick tunnel"; }
     [ "$(ip netns exec "$a" wg show "$ia" listen-port)" = 41301 ] || fail "listen port"
     if [ "$allowed" = 0.0.0.0/0 ]; then
-        ip netns exec "$a" ip rule | grep -q "not from all fwmark 0xca6c lookup 51820" || fail "fwmark rule missing"
+        ip netns exec "$a" ip rule | has "not from all fwmark 0xca6c lookup 51820" || fail "fwmark rule missing"
         [ "$(ip netns exec "$a" wg show "$ia" fwmark)" = 0xca6c ] || fail "fwmark not set"
     fi
     pass "up: tunnel works"
