@@ -108,3 +108,21 @@ dump_field() {
 show_logs() {
     for f in "$TMP"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }; done
 }
+
+# wireguard-go reports peers in Go map order, which changes from one `get` to the next, so against it both
+# outputs are put in a canonical order first: paragraphs sorted, and lines sorted within line-per-peer forms.
+canonical() {
+    if [ "${UNORDERED:-0}" = 1 ]; then
+        python3 -c '
+import sys
+text = sys.stdin.read()
+paras = [p.strip("\n") for p in text.strip("\n").split("\n\n")]
+if len(paras) == 1:
+    lines = text.splitlines()
+    print("\n".join(sorted(lines)))
+else:
+    print("\n\n".join(sorted(paras)))'
+    else
+        cat
+    fi
+}

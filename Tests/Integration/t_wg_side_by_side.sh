@@ -11,24 +11,6 @@ mkdir -p "$TMP/ours" && ln -sf "$OURWG" "$TMP/ours/wg"
 
 ns=$(new_ns sb-)
 compared=0
-# wireguard-go reports peers in Go map order, which changes from one `get` to the next, so against it both
-# outputs are put in a canonical order first: paragraphs sorted, and lines sorted within line-per-peer forms.
-canonical() {
-    if [ "${UNORDERED:-0}" = 1 ]; then
-        python3 -c '
-import sys
-text = sys.stdin.read()
-paras = [p.strip("\n") for p in text.strip("\n").split("\n\n")]
-if len(paras) == 1:
-    lines = text.splitlines()
-    print("\n".join(sorted(lines)))
-else:
-    print("\n\n".join(sorted(paras)))'
-    else
-        cat
-    fi
-}
-
 # same ARGS...: runs both wg binaries (both invoked as `wg`, so messages name the same program) and compares.
 same() {
     local o do orc=0 drc=0

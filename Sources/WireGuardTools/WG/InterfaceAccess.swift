@@ -50,6 +50,17 @@ public struct InterfaceAccess {
             throw SystemError("get", errno: error.code)
         }
     }
+
+    /// Applies `update` to `name`. Throws the errno wg(8) would print: the daemon's `errno=` reply, EPROTO
+    /// for a reply that is not one (ipc-uapi.h `userspace_set_device`).
+    public func set(_ name: String, _ update: DeviceUpdate) throws(SystemError) {
+        guard isUserspaceInterface(name) else { throw SystemError("set", errno: kernelPathErrno) }
+        let reply = try UAPIClient.exchange(path: directory.socketPath(for: name), request: UAPIWriter.setRequest(update))
+        guard reply.hasPrefix("errno=") else { throw SystemError("set", errno: EPROTO) }
+        let digits = reply.dropFirst(6).prefix { $0 == "-" || $0 == "+" || $0.isASCII && $0.isNumber }
+        guard let code = Int32(digits) else { throw SystemError("set", errno: EPROTO) }
+        if code != 0 { throw SystemError("set", errno: -code) }
+    }
 }
 
 /// `strerror` text, as `perror` prints it.

@@ -14,10 +14,10 @@ public struct WGCommand {
     static let subcommands: [Subcommand] = [
         Subcommand(name: "show", description: "Shows the current configuration and device information") { $0.show($1) },
         Subcommand(name: "showconf", description: "Shows the current configuration of a given WireGuard interface, for use with `setconf'") { $0.showconf($1) },
-        Subcommand(name: "set", description: "Change the current configuration, add peers, remove peers, or change peers") { $0.unavailable($1) },
-        Subcommand(name: "setconf", description: "Applies a configuration file to a WireGuard interface") { $0.unavailable($1) },
-        Subcommand(name: "addconf", description: "Appends a configuration file to a WireGuard interface") { $0.unavailable($1) },
-        Subcommand(name: "syncconf", description: "Synchronizes a configuration file to a WireGuard interface") { $0.unavailable($1) },
+        Subcommand(name: "set", description: "Change the current configuration, add peers, remove peers, or change peers") { $0.set($1) },
+        Subcommand(name: "setconf", description: "Applies a configuration file to a WireGuard interface") { $0.setconf($1) },
+        Subcommand(name: "addconf", description: "Appends a configuration file to a WireGuard interface") { $0.setconf($1) },
+        Subcommand(name: "syncconf", description: "Synchronizes a configuration file to a WireGuard interface") { $0.setconf($1) },
         Subcommand(name: "genkey", description: "Generates a new private key and writes it to stdout") { $0.genkey($1) },
         Subcommand(name: "genpsk", description: "Generates a new preshared key and writes it to stdout") { $0.genkey($1) },
         Subcommand(name: "pubkey", description: "Reads a private key from stdin and writes a public key to stdout") { $0.pubkey($1) },
@@ -27,10 +27,14 @@ public struct WGCommand {
     let programName: String
     let io: CommandIO
     let access: InterfaceAccess
+    /// getaddrinfo for endpoints and ports.
+    let resolver: NameResolver
     /// Seconds since the epoch, for "… ago".
     let now: () -> Int64
 
-    public init(programName: String, io: CommandIO, access: InterfaceAccess = InterfaceAccess(), now: @escaping () -> Int64) {
+    public init(programName: String, io: CommandIO, access: InterfaceAccess = InterfaceAccess(),
+                resolver: NameResolver = SystemResolver(), now: @escaping () -> Int64) {
+        self.resolver = resolver
         self.programName = programName
         self.io = io
         self.access = access
@@ -57,11 +61,5 @@ public struct WGCommand {
         "Usage: \(programName) <cmd> [<args>]\n\nAvailable subcommands:\n"
             + Self.subcommands.map { "  \($0.name): \($0.description)\n" }.joined()
             + "You may pass `--help' to any of these subcommands to view usage.\n"
-    }
-
-    /// Subcommands this build does not have yet: say so plainly rather than pretend.
-    func unavailable(_ argv: [String]) -> Int32 {
-        io.writeError("\(programName): `\(argv[0])' is not implemented in this build yet; use wireguard-tools' wg for it\n")
-        return 1
     }
 }
