@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "WireGuardIPCTests", dependencies: ["WireGuardIPC", "WireGuardModel"]),
         .testTarget(
             name: "WireGuardToolsTests",
-            dependencies: ["WireGuardTools", "WireGuardModel"],
+            dependencies: ["WireGuardTools", "WireGuardModel", "WireGuardTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

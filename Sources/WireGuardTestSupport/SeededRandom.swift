@@ -3,7 +3,7 @@
 import WireGuardCrypto
 
 /// A deterministic `RandomSource` (SplitMix64): the same seed gives the same keys, indices and jitter.
-public final class SeededRandom: RandomSource {
+public final class SeededRandom: RandomSource, RandomNumberGenerator {
     private var state: UInt64
 
     public init(seed: UInt64) { state = seed }
