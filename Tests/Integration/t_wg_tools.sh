@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Configured only with Debian's wg (set, setconf, addconf, syncconf): `wg show all dump` reports the right
-# keys, endpoints, allowed IPs, a recent handshake (wall clock) and growing transfer counters.
+# A tunnel configured only with wg (set, setconf, addconf, syncconf): `wg show all dump` reports the right
+# keys, endpoints, allowed IPs, a recent handshake (wall clock) and growing transfer counters; syncconf
+# keeps sessions. Run with Debian's wg and with ours, on our daemon and on Debian's wireguard-go.
 source "$(dirname "$0")/lib.sh"
-
-a=$(new_ns ta-); b=$(new_ns tb-)
-veth "$a" "$b" 192.168.60.1 192.168.60.2 fd60::1 fd60::2
-ia="wta-$TAG"; ib="wtb-$TAG"
-start_daemon swift "$a" "$ia"
-start_daemon swift "$b" "$ib"
+OURWG=${OUR_WG:-$ROOT/.build/debug/wg}
 keypair a; keypair b; keypair c; keypair d
 (umask 077; wg genpsk >"$TMP/psk")
 
-step "setconf and set"
+# scenario WG-BINARY DAEMON-KIND N: N makes names and addresses unique.
+scenario() {
+local WGT=$1 kind=$2 n=$3
+wg() { command "$WGT" "$@"; }
+a=$(new_ns "t${n}a-"); b=$(new_ns "t${n}b-")
+veth "$a" "$b" 192.168.60.1 192.168.60.2 fd60::1 fd60::2
+ia="wt${n}a-$TAG"; ib="wt${n}b-$TAG"; ia=${ia:0:15}; ib=${ib:0:15}
+start_daemon "$kind" "$a" "$ia"
+start_daemon "$kind" "$b" "$ib"
+
+step "setconf and set with $WGT, $kind daemon"
 cat >"$TMP/a.conf" <<CONF
 [Interface]
 PrivateKey = $(cat "$TMP/a.key")
@@ -80,3 +86,13 @@ keys=$(ip netns exec "$a" wg show "$ia" peers | sort)
 ip netns exec "$a" ping -c 1 -W 3 10.60.0.2 >/dev/null || fail "ping after syncconf"
 [ "$(dump_field "$a" "$ia" "$(cat "$TMP/b.pub")" 5)" = "$hs_before" ] || fail "syncconf restarted the session"
 pass "syncconf removed C, added D, kept B's session"
+unset -f wg
+}
+
+scenario "$(command -v wg)" swift 1
+for kind in swift go; do
+    step "our wg, $kind daemon"
+    scenario "$OURWG" $kind $([ $kind = swift ] && echo 2 || echo 3)
+done
+step "Debian's wg, go daemon"
+scenario "$(command -v wg)" go 4
