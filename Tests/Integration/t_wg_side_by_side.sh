@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Our wg and Debian's wg side by side, against our daemon and against Debian's wireguard-go: for a matrix of
 # configurations, `show` in every form, `showconf` and a set of bad invocations must print the same stdout,
-# stderr and exit status. (Until our `set`/`setconf` exist, the configurations are applied with Debian's wg.)
+# stderr and exit status. The configurations are applied with Debian's wg (t_wg_set_side_by_side compares
+# the commands that change a device).
 source "$(dirname "$0")/lib.sh"
 OURWG=${OUR_WG:-$ROOT/.build/debug/wg}
 [ -x "$OURWG" ] || fail "our wg is not built at $OURWG"
@@ -83,4 +84,5 @@ same --version
 same --help
 same genkey extra
 same pubkey extra
+for sub in show showconf set setconf addconf syncconf genkey genpsk pubkey; do same $sub --help; done
 pass "$compared invocations print the same stdout, stderr and status"
