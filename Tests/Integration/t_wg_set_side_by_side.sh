@@ -5,7 +5,7 @@
 # Each command runs twice on the same interface, reset to the same baseline before each run: once with
 # Debian's wg, once with ours. Stdout, stderr, exit status and the resulting `showconf` must be identical.
 # Deliberate differences are tested as such: the hint after a wg-quick key, and `+`/`-` allowed IPs
-# (wireguard-tools 1.0.20250521 and later; Debian's 1.0.20210914 refuses them).
+# (current wireguard-tools upstream; Debian's 1.0.20210914 refuses them).
 source "$(dirname "$0")/lib.sh"
 OURWG=${OUR_WG:-$ROOT/.build/debug/wg}
 [ -x "$OURWG" ] || fail "our wg is not built at $OURWG"

@@ -140,7 +140,7 @@ struct ConfigValues {
 
     /// A comma-separated list of `ip[/cidr]` (no spaces: callers strip them). The list replaces the peer's
     /// allowed IPs unless an entry starts with `+` (add) or `-` (remove), which makes the whole change
-    /// incremental, as in wireguard-tools since 1.0.20250521. An empty list clears them.
+    /// incremental, as current wireguard-tools upstream does (Debian's 1.0.20210914 does not). An empty list clears them.
     func allowedIPs(_ value: String, into peer: inout PeerUpdate) throws(ConfigError) {
         peer.replaceAllowedIPs = true
         guard !value.isEmpty else { return }
