@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "WireGuardProtocol", targets: ["WireGuardProtocol"]),
         .executable(name: "wireguard-swift", targets: ["wireguard-swift"]),
         .executable(name: "wg", targets: ["wg"]),
+        .executable(name: "wg-quick", targets: ["wg-quick"]),
         .executable(name: "wireguard-bench", targets: ["wireguard-bench"]),
     ],
     targets: [
@@ -29,6 +30,7 @@ let package = Package(
         .target(name: "WireGuardTools", dependencies: ["WireGuardDevice", "WireGuardIPC", "WireGuardModel", "WireGuardCrypto"]),
         .executableTarget(name: "wireguard-swift", dependencies: ["WireGuardTools"]),
         .executableTarget(name: "wg", dependencies: ["WireGuardTools"]),
+        .executableTarget(name: "wg-quick", dependencies: ["WireGuardTools"]),
         .target(name: "WireGuardTestSupport", dependencies: ["WireGuardProtocol", "WireGuardModel", "WireGuardCrypto"]),
         .target(
             name: "WireGuardBenchmarks",
