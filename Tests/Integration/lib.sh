@@ -28,7 +28,7 @@ cleanup() {
         ip netns del "$ns" 2>/dev/null
     done
     for i in "${INTERFACES[@]}"; do rm -f "/var/run/wireguard/$i.sock"; done
-    rm -rf "$TMP"
+    [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
     exit $status
 }
 trap cleanup EXIT INT TERM
