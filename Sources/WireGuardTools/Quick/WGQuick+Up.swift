@@ -28,7 +28,12 @@ extension WGQuick {
             for prefix in routes() { try addRoute(prefix) }
             try hooks(config.postUp)
         } catch {
-            if createdInterface { try? deleteInterface() }
+            if createdInterface {
+                try? deleteInterface()
+            } else {
+                if haveSetDNS { try? unsetDNS() }
+                if haveSetFirewall { try? removeFirewall() }
+            }
             throw error
         }
     }
