@@ -219,3 +219,47 @@ ip netns exec "$c" "$QUICK" strip "$TMP/$ic.conf" >"$TMP/strip.ours"
 ip netns exec "$c" "$DEBIAN_QUICK" strip "$TMP/$ic.conf" >"$TMP/strip.debian"
 cmp -s "$TMP/strip.ours" "$TMP/strip.debian" || { diff "$TMP/strip.debian" "$TMP/strip.ours"; fail "strip differs"; }
 pass "strip prints what Debian's prints"
+# World-accessible file: same warning.
+# (wg-quick warns when the file and its directory are both open to others.)
+mkdir -m 755 "$TMP/open"; cp "$TMP/$ic.conf" "$TMP/open/world$TAG.conf"; chmod 644 "$TMP/open/world$TAG.conf"
+ip netns exec "$c" "$QUICK" strip "$TMP/open/world$TAG.conf" >"$TMP/w.ours" 2>&1
+ip netns exec "$c" "$DEBIAN_QUICK" strip "$TMP/open/world$TAG.conf" >"$TMP/w.debian" 2>&1
+has -F "Warning: \`$TMP/open/world$TAG.conf' is world accessible" "$TMP/w.ours" || { cat "$TMP/w.ours"; fail "no world-accessible warning"; }
+cmp -s "$TMP/w.ours" "$TMP/w.debian" || { diff "$TMP/w.debian" "$TMP/w.ours"; fail "world-accessible warning differs"; }
+pass "world-accessible file: the same warning"
+
+# save: the running configuration written back with the wg-quick keys, as Debian's writes it.
+keypair extra
+ip netns exec "$b" wg set "$ib" peer "$(cat "$TMP/extra.pub")" allowed-ips 10.91.7.0/24 endpoint 192.0.2.7:7
+cp "$TMP/$ib.conf" "$TMP/$ib.orig"
+ip netns exec "$b" "$QUICK" save "$TMP/$ib.conf" 2>"$TMP/save.ours.err" || { cat "$TMP/save.ours.err"; fail "save"; }
+cp "$TMP/$ib.conf" "$TMP/save.ours"; cp "$TMP/$ib.orig" "$TMP/$ib.conf"
+ip netns exec "$b" "$DEBIAN_QUICK" save "$TMP/$ib.conf" 2>"$TMP/save.debian.err" || { cat "$TMP/save.debian.err"; fail "Debian's save"; }
+has -x "Address = 10.91.0.2/24" "$TMP/save.ours" && has -x "AllowedIPs = 10.91.7.0/24" "$TMP/save.ours" || { cat "$TMP/save.ours"; fail "saved file lacks the address or the new peer"; }
+[ "$(stat -c %a "$TMP/save.ours")" = 600 ] || fail "saved file is not 0600"
+for f in save save.err; do
+    a="$TMP/${f/save/save.ours}"; d="$TMP/${f/save/save.debian}"
+    [ $f = save ] && { a="$TMP/save.ours"; d="$TMP/$ib.conf"; }
+    cmp -s "$a" "$d" || { diff "$d" "$a"; fail "save: $f differs from Debian's"; }
+done
+pass "save writes what Debian's writes"
+
+# SaveConfig = true saves on down.
+ip netns exec "$b" "$QUICK" down "$TMP/$ib.conf" 2>/dev/null || fail "down"
+sed -i 's/^\[Interface\]$/[Interface]\nSaveConfig = true/' "$TMP/$ib.conf"
+ip netns exec "$b" "$QUICK" up "$TMP/$ib.conf" 2>/dev/null || fail "up with SaveConfig"
+ip netns exec "$b" wg set "$ib" peer "$(cat "$TMP/extra.pub")" remove
+ip netns exec "$b" "$QUICK" down "$TMP/$ib.conf" 2>"$TMP/savedown.err" || { cat "$TMP/savedown.err"; fail "down with SaveConfig"; }
+has -x "SaveConfig = true" "$TMP/$ib.conf" && ! has "$(cat "$TMP/extra.pub")" "$TMP/$ib.conf" \
+    || { cat "$TMP/$ib.conf"; fail "SaveConfig did not write the running configuration on down"; }
+pass "SaveConfig = true writes the configuration on down"
+
+# Deliberate differences from Debian's wg-quick: src_valid_mark only when not already set; hooks keep their
+# comments (upstream wg-quick; Debian's drops everything after '#').
+ip netns exec "$c" sysctl -qw net.ipv4.conf.all.src_valid_mark=1
+sed '/^DNS/d; s/^\[Peer\]/PostUp = echo kept # this comment\n[Peer]/' "$TMP/$ic.conf" >"$TMP/diff$TAG.conf"; chmod 600 "$TMP/diff$TAG.conf"
+ip netns exec "$c" "$QUICK" up "$TMP/diff$TAG.conf" 2>"$TMP/diff.up" || { cat "$TMP/diff.up"; fail "up"; }
+ip netns exec "$c" "$QUICK" down "$TMP/diff$TAG.conf" 2>/dev/null || fail "down"
+! has "src_valid_mark" "$TMP/diff.up" || fail "src_valid_mark set although it was already on"
+has -Fx "[#] echo kept # this comment" "$TMP/diff.up" || { cat "$TMP/diff.up"; fail "hook comment not kept"; }
+pass "deliberate: src_valid_mark left alone when already 1; hook comments kept"
