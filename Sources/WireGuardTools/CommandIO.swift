@@ -45,7 +45,8 @@ public final class ProcessIO: CommandIO {
         return fstat(1, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && (st.st_mode & 0o007) != 0
     }
 
-    private static func write(fd: Int32, _ text: String) {
+    /// Writes all of `text` to `fd` (retrying short writes and EINTR; gives up on an error).
+    static func write(fd: Int32, _ text: String) {
         var text = text
         text.withUTF8 { bytes in
             var sent = 0

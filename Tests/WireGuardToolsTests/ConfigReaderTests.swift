@@ -31,6 +31,13 @@ final class ScriptedResolver: NameResolver, @unchecked Sendable {
     func pause(microseconds: UInt32) { pauses.append(microseconds) }
 }
 
+/// The lines of a file as getline returns them to setconf (a last line without its newline counts).
+func lines(_ data: [UInt8]) -> [ArraySlice<UInt8>] {
+    var lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
+    if lines.last?.isEmpty == true { lines.removeLast() }
+    return lines
+}
+
 /// Parsers over a scripted resolver, collecting what they report.
 final class Harness {
     let resolver = ScriptedResolver()
@@ -43,7 +50,7 @@ final class Harness {
 
     func read(_ text: String, append: Bool = false) throws(ConfigError) -> DeviceUpdate {
         var reader = ConfigReader(append: append, values: values)
-        for line in ConfigReader.lines(Array(text.utf8)) { try reader.readLine(line) }
+        for line in lines(Array(text.utf8)) { try reader.readLine(line) }
         return try reader.finish()
     }
 }
@@ -157,7 +164,7 @@ let pskText = "FpCyhws9cxwWoV4xELtfJvjJN+zQVRPISllRWgeopVE="
         var bytes = Array("[Peer]\nPublicKey=\(keyB)\u{0}garbage\nAllowedIPs=10.0.0.0/8".utf8)
         bytes.append(0x0A)
         var reader = ConfigReader(append: true, values: h.values)
-        let lines = ConfigReader.lines(bytes)
+        let lines = lines(bytes)
         #expect(lines.count == 3)
         for line in lines { try reader.readLine(line) }
         #expect(try reader.finish().peers[0].allowedIPs.count == 1)

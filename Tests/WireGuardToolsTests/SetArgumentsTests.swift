@@ -230,7 +230,7 @@ import WireGuardTestSupport
             let h = Harness()
             var reader = ConfigReader(append: false, values: h.values)
             do {
-                for line in ConfigReader.lines(input) { try reader.readLine(line) }
+                for line in lines(input) { try reader.readLine(line) }
                 _ = try reader.finish()
                 accepted += 1
             } catch {

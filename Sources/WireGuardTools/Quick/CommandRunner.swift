@@ -44,10 +44,7 @@ public final class SystemCommandRunner: CommandRunner {
         return spawn(["bash", "-e", "-o", "pipefail", "-c", script], input: nil, file: nil, captureOutput: false, quiet: false).status
     }
 
-    public func say(_ line: String) {
-        var text = line + "\n"
-        text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-    }
+    public func say(_ line: String) { ProcessIO.write(fd: 2, line + "\n") }
 
     public func hasProgram(_ name: String) -> Bool {
         if name.contains("/") { return access(name, X_OK) == 0 }
@@ -96,8 +93,8 @@ public final class SystemCommandRunner: CommandRunner {
             return (127, "")
         }
         // Inputs are small (a configuration, a few rules) and the child reads them before answering.
-        if let p = stdinPipe { Self.writeAll(p.write, input!); close(p.write) }
-        if let p = filePipe { Self.writeAll(p.write, file!); close(p.write) }
+        if let p = stdinPipe { ProcessIO.write(fd: p.write, input!); close(p.write) }
+        if let p = filePipe { ProcessIO.write(fd: p.write, file!); close(p.write) }
         var output: [UInt8] = []
         if let p = outputPipe {
             var chunk = [UInt8](repeating: 0, count: 16384)
@@ -113,18 +110,5 @@ public final class SystemCommandRunner: CommandRunner {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return (exitStatus, String(decoding: output, as: UTF8.self))
-    }
-
-    private static func writeAll(_ fd: Int32, _ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            var sent = 0
-            while sent < bytes.count {
-                let n = write(fd, bytes.baseAddress! + sent, bytes.count - sent)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return }
-                sent += n
-            }
-        }
     }
 }

@@ -24,13 +24,6 @@ struct ConfigReader {
             : DeviceUpdate(privateKey: PrivateKey(bytes: [UInt8](repeating: 0, count: 32)), listenPort: 0, fwmark: 0, replacePeers: true)
     }
 
-    /// The lines of a file as getline returns them (a last line without its newline counts).
-    static func lines(_ data: [UInt8]) -> [ArraySlice<UInt8>] {
-        var lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
-        if lines.last?.isEmpty == true { lines.removeLast() }
-        return lines
-    }
-
     /// Applies one line. The error's message is wg's, for the line as wg shows it (spaces removed).
     mutating func readLine(_ input: ArraySlice<UInt8>) throws(ConfigError) {
         // A C string: a NUL ends the line; so does the comment character.
