@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The main job, on a fresh Debian machine as root: installs what it needs, builds wireguard-swift (release),
-# and runs a real tunnel between two network namespaces: handshake, ping, a 5-second iperf3, `wg show`.
+# and our wg, and runs a real tunnel between two network namespaces: handshake, ping, a 5-second iperf3,
+# `wg show`.
 # Everything it creates is removed at the end, whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,9 +11,12 @@ source scripts/deps.sh
 install_deps build
 install_deps integration
 
-echo "== building wireguard-swift (release)"
+echo "== building wireguard-swift and wg (release)"
 swift build -c release --product wireguard-swift 2>&1 | tail -1
+swift build -c release --product wg 2>&1 | tail -1
 DAEMON="$PWD/.build/release/wireguard-swift"
+# Our wg configures and shows the tunnel.
+export PATH="$PWD/.build/release:$PATH"
 
 source scripts/topology.sh
 trap 'topo_down; rm -rf "$TOPO_DIR"' EXIT
