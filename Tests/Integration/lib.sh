@@ -105,6 +105,16 @@ dump_field() {
     ip netns exec "$1" wg show "$2" dump | awk -v k="$3" -v c="$4" '$1 == k { print $c }'
 }
 
+# wg_pair: $TMP/debian/wg (Debian's) and $TMP/ours/wg (ours, $OUR_WG or the debug build), so that both run
+# under the name `wg` and print the same program name in their messages.
+wg_pair() {
+    local ours=${OUR_WG:-$ROOT/.build/debug/wg}
+    [ -x "$ours" ] || fail "our wg is not built at $ours"
+    mkdir -p "$TMP/debian" "$TMP/ours"
+    ln -sf "$(command -v wg)" "$TMP/debian/wg"
+    ln -sf "$ours" "$TMP/ours/wg"
+}
+
 show_logs() {
     for f in "$TMP"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }; done
 }

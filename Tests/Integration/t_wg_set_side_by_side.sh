@@ -7,10 +7,7 @@
 # Deliberate differences are tested as such: the hint after a wg-quick key, and `+`/`-` allowed IPs
 # (current wireguard-tools upstream; Debian's 1.0.20210914 refuses them).
 source "$(dirname "$0")/lib.sh"
-OURWG=${OUR_WG:-$ROOT/.build/debug/wg}
-[ -x "$OURWG" ] || fail "our wg is not built at $OURWG"
-mkdir -p "$TMP/debian" && ln -sf "$(command -v wg)" "$TMP/debian/wg"
-mkdir -p "$TMP/ours" && ln -sf "$OURWG" "$TMP/ours/wg"
+wg_pair
 ns=$(new_ns ss-)
 compared=0
 

@@ -5,10 +5,7 @@
 # stderr and exit status. The configurations are applied with Debian's wg (t_wg_set_side_by_side compares
 # the commands that change a device).
 source "$(dirname "$0")/lib.sh"
-OURWG=${OUR_WG:-$ROOT/.build/debug/wg}
-[ -x "$OURWG" ] || fail "our wg is not built at $OURWG"
-mkdir -p "$TMP/debian" && ln -sf "$(command -v wg)" "$TMP/debian/wg"
-mkdir -p "$TMP/ours" && ln -sf "$OURWG" "$TMP/ours/wg"
+wg_pair
 
 ns=$(new_ns sb-)
 compared=0
