@@ -46,11 +46,7 @@ public final class SystemCommandRunner: CommandRunner {
 
     public func say(_ line: String) { ProcessIO.write(fd: 2, line + "\n") }
 
-    public func hasProgram(_ name: String) -> Bool {
-        if name.contains("/") { return access(name, X_OK) == 0 }
-        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/sbin:/usr/bin:/sbin:/bin"
-        return path.split(separator: ":").contains { access("\($0)/\(name)", X_OK) == 0 }
-    }
+    public func hasProgram(_ name: String) -> Bool { SearchPath.executable(name) != nil }
 
     private func spawn(_ argv: [String], input: String?, file: String?, captureOutput: Bool, quiet: Bool) -> (status: Int32, output: String) {
         var actions = posix_spawn_file_actions_t()
@@ -110,5 +106,18 @@ public final class SystemCommandRunner: CommandRunner {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return (exitStatus, String(decoding: output, as: UTF8.self))
+    }
+}
+
+/// PATH as wg-quick searches it.
+enum SearchPath {
+    /// PATH, or the usual directories when it is unset.
+    static var value: String { getenv("PATH").map { String(cString: $0) } ?? "/usr/sbin:/usr/bin:/sbin:/bin" }
+
+    /// Where `name` runs from (bash's `type -P`): the first executable of that name on PATH, or `name` itself
+    /// when it holds a slash and is executable.
+    static func executable(_ name: String) -> String? {
+        if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
+        return value.split(separator: ":").lazy.map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
     }
 }

@@ -139,13 +139,9 @@ extension WGQuick {
     }
 
     private var resolvconfIsSymlink: Bool {
-        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/sbin:/usr/bin:/sbin:/bin"
-        for directory in path.split(separator: ":") {
-            var st = stat()
-            let candidate = "\(directory)/resolvconf"
-            if lstat(candidate, &st) == 0 { return (st.st_mode & S_IFMT) == S_IFLNK }
-        }
-        return false
+        var st = stat()
+        guard let path = SearchPath.executable("resolvconf"), lstat(path, &st) == 0 else { return false }
+        return (st.st_mode & S_IFMT) == S_IFLNK
     }
 
     func setDNS() throws {

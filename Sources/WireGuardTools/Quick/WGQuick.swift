@@ -145,7 +145,7 @@ public final class WGQuick {
         runner.say("[#] wg showconf \(interface)")
         let current = runner.query(["wg", "showconf", interface])
         guard current.status == 0 else { throw CommandFailed(status: current.status) }
-        var text = String(current.output.reversed().drop { $0 == "\n" }.reversed())
+        var text = current.output.trimmingNewline
         if let range = text.firstRange(of: "[Interface]\n") { text.replaceSubrange(range, with: header) }
         let temporary = configFile + ".tmp"
         let old = umask(0o077)

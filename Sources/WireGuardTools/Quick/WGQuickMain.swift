@@ -13,8 +13,7 @@ public enum WGQuickMain {
         let program = String(arguments.first?.split(separator: "/").last ?? "wg-quick")
         let executable = selfPath()
         if let slash = executable.lastIndex(of: "/") {
-            let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/sbin:/usr/bin:/sbin:/bin"
-            setenv("PATH", "\(executable[..<slash]):\(path)", 1)
+            setenv("PATH", "\(executable[..<slash]):\(SearchPath.value)", 1)
         }
         setenv("LC_ALL", "C", 1)
         signal(SIGPIPE, SIG_IGN)
