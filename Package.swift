@@ -20,12 +20,16 @@ let package = Package(
         .target(name: "WireGuardCrypto", dependencies: ["CWireGuardCrypto"]),
         .target(name: "WireGuardModel", dependencies: ["WireGuardCrypto"]),
         .target(name: "WireGuardProtocol", dependencies: ["WireGuardCrypto", "WireGuardModel"]),
+        // Pure byte transforms for TUN and UDP offloads: virtio-net header, TSO/USO segmentation, GRO
+        // coalescing, Internet checksums. No system calls.
+        .target(name: "WireGuardOffload"),
         // Linux calls Swift cannot make: variadic ioctls (TUN, SIOCGIFMTU) and the CMSG macros.
         .target(name: "CWireGuardLinux"),
         .target(name: "WireGuardIPC", dependencies: ["WireGuardModel"]),
         .target(
             name: "WireGuardDevice",
-            dependencies: ["CWireGuardLinux", "WireGuardIPC", "WireGuardProtocol", "WireGuardModel", "WireGuardCrypto"]
+            dependencies: ["CWireGuardLinux", "WireGuardIPC", "WireGuardProtocol", "WireGuardModel", "WireGuardCrypto",
+                           "WireGuardOffload"]
         ),
         .target(name: "WireGuardTools", dependencies: ["WireGuardDevice", "WireGuardIPC", "WireGuardModel", "WireGuardCrypto"]),
         .executableTarget(name: "wireguard-swift", dependencies: ["WireGuardTools"]),
@@ -39,6 +43,7 @@ let package = Package(
         .executableTarget(name: "wireguard-bench", dependencies: ["WireGuardBenchmarks"]),
         .testTarget(name: "WireGuardCryptoTests", dependencies: ["WireGuardCrypto", "WireGuardTestSupport"]),
         .testTarget(name: "WireGuardModelTests", dependencies: ["WireGuardModel"]),
+        .testTarget(name: "WireGuardOffloadTests", dependencies: ["WireGuardOffload"]),
         .testTarget(name: "WireGuardIPCTests", dependencies: ["WireGuardIPC", "WireGuardModel"]),
         .testTarget(
             name: "WireGuardToolsTests",
