@@ -71,6 +71,8 @@ struct GROFlow {
     var isIPv6 = false
     var nextSequence: UInt32 = 0
     var lastID: UInt16 = 0
+    /// IPv4: the flow keeps one ID (DF set) rather than counting up.
+    var fixedID = false
     /// Nothing more may be appended (PSH seen, a short segment seen, or full).
     var closed = false
 
@@ -95,6 +97,7 @@ struct GROFlow {
         self.isTCP = isTCP
         self.isIPv6 = isIPv6
         self.closed = false
+        self.fixedID = false
         let p = UnsafeRawPointer(packet)
         if isTCP { nextSequence = p.be32(ipHeaderLength + Layout.tcpSequence) &+ UInt32(payloadLength) }
         if !isIPv6 { lastID = p.be16(Layout.ipv4Identification) }
@@ -113,8 +116,8 @@ struct GROFlow {
         let h = UnsafeRawPointer(head)
         // IP fields the segmenter copies from the first segment must be equal: TOS / traffic class (ECN
         // marks included, or a CE mark would be lost or spread), TTL / hop limit, DF, and the IPv6 flow
-        // label. IPv4 IDs must count up by one, since that is what re-segmentation writes (the kernel also
-        // accepts a fixed ID with DF, but it marks the result FIXEDID, which a virtio-net header cannot say).
+        // label.
+        var fixed = false
         if isIPv6 {
             guard p.raw32(0) == h.raw32(0), p.u8(Layout.ipv6HopLimit) == h.u8(Layout.ipv6HopLimit) else {
                 return .mismatch
@@ -122,8 +125,21 @@ struct GROFlow {
         } else {
             guard p.u8(Layout.ipv4TOS) == h.u8(Layout.ipv4TOS), p.u8(Layout.ipv4TTL) == h.u8(Layout.ipv4TTL),
                   p.u8(Layout.ipv4FlagsFragment) & Layout.ipv4FlagBitsMask
-                    == h.u8(Layout.ipv4FlagsFragment) & Layout.ipv4FlagBitsMask,
-                  p.be16(Layout.ipv4Identification) == lastID &+ 1 else { return .mismatch }
+                    == h.u8(Layout.ipv4FlagsFragment) & Layout.ipv4FlagBitsMask else { return .mismatch }
+            // IPv4 IDs must count up by one, which is what re-segmentation writes. As in the kernel
+            // (inet_gro_flush), a DF flow may instead keep one fixed ID, decided at the second packet: such
+            // datagrams are never fragmented, so their ID means nothing (RFC 6864) and re-segmentation
+            // numbering them is harmless; senders that use ID 0 with DF (FreeBSD, unconnected UDP sockets on
+            // Linux) would otherwise never coalesce.
+            let id = p.be16(Layout.ipv4Identification)
+            if id == lastID &+ 1 && !fixedID {
+                fixed = false
+            } else if id == lastID && (fixedID || segments == 1)
+                        && p.u8(Layout.ipv4FlagsFragment) & Layout.ipv4DontFragment != 0 {
+                fixed = true
+            } else {
+                return .mismatch
+            }
         }
         let t = ipHeaderLength
         if isTCP {
@@ -156,7 +172,10 @@ struct GROFlow {
         (storage + self.length).copyMemory(from: p + t + transportHeaderLength, byteCount: payloadLength)
         self.length += payloadLength
         segments += 1
-        if !isIPv6 { lastID = p.be16(Layout.ipv4Identification) }
+        if !isIPv6 {
+            lastID = p.be16(Layout.ipv4Identification)
+            fixedID = fixed
+        }
         if isTCP {
             nextSequence = nextSequence &+ UInt32(payloadLength)
             if p.u8(t + Layout.tcpFlags) & Layout.tcpFlagPSH != 0 {

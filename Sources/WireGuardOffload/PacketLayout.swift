@@ -20,6 +20,8 @@ enum Layout {
     static let ipv4Source = 12
     static let ipv4AddressLength = 4
     static let ipv4MoreFragments: UInt16 = 0x2000
+    /// DF in the flags byte (the high byte of the flags/fragment field).
+    static let ipv4DontFragment: UInt8 = 0x40
     static let ipv4FragmentOffsetMask: UInt16 = 0x1FFF
     /// The top three bits of the flags byte: reserved, DF and MF.
     static let ipv4FlagBitsMask: UInt8 = 0xE0

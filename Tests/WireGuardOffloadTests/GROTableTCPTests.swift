@@ -69,6 +69,34 @@ import WireGuardOffload
         expectGroups(GROHarness().run(noACK), noACK, [[0], [1], [2, 3, 4, 5]])
     }
 
+    @Test func refusedFlagsNeverCoalesceEvenWhenEqual() {
+        // The same flag on every segment: equal flags alone must not let them through.
+        for (flag, clear) in [(0x80, 0), (0x20, 0), (0x02, 0), (0x04, 0), (0x01, 0), (0x00, 0x10)] as [(UInt8, UInt8)] {
+            let segments = tcpSegments(pshLast: false) { _, _, tcp in tcp.flags = (tcp.flags | flag) & ~clear }
+            expectGroups(GROHarness().run(segments), segments, [[0], [1], [2], [3], [4], [5]])
+        }
+    }
+
+    @Test func pureAcksNeverCoalesce() {
+        // Consecutive IDs, the same sequence number: everything else would match.
+        let acks = (0..<3).map { i in
+            tcpPacket(IPSpec(id: 50 + UInt16(i)), TCPSpec(flags: 0x10, options: TCPSpec.timestamps), payload: [])
+        }
+        expectGroups(GROHarness().run(acks), acks, [[0], [1], [2]])
+    }
+
+    @Test func packetsThatGoOutAloneTakeNoFlowSlot() {
+        let a = tcpSegments()
+        let b = tcpSegments { _, _, tcp in tcp.sport = 40001 }
+        let push = tcpSegments { i, _, tcp in if i == 0 { tcp.flags |= 0x08 } }
+        let inputs = [push[0], b[0], b[1]]
+        expectGroups(GROHarness(maxFlows: 1).run(inputs), inputs, [[0], [1, 2]])
+        var bad = a
+        bad[2][70] ^= 0x10
+        let more = [a[0], a[1], bad[2], b[0], b[1]]
+        expectGroups(GROHarness(maxFlows: 2).run(more), more, [[0, 1], [2], [3, 4]])
+    }
+
     @Test func ipv4OptionsNeverCoalesce() {
         let segments = tcpSegments(ipOptions: [1, 1, 1, 0])
         expectGroups(GROHarness().run(segments), segments, [[0], [1], [2], [3], [4], [5]])
@@ -89,6 +117,21 @@ import WireGuardOffload
         expectGroups(GROHarness().run(label), label, [[0, 1, 2], [3, 4, 5]])
         let tclass = tcpSegments(v6: true) { i, ip, _ in if i >= 3 { ip.tos = 0x10 } }
         expectGroups(GROHarness().run(tclass), tclass, [[0, 1, 2], [3, 4, 5]])
+    }
+
+    @Test func fixedIDWithDontFragmentCoalesces() {
+        let fixed = tcpSegments { _, ip, _ in ip.id = 0 }
+        // Re-segmentation numbers the IDs, so the segments do not come back byte-exact.
+        expectGroups(GROHarness().run(fixed), fixed, [[0, 1, 2, 3, 4, 5]], resplit: false)
+        let noDF = tcpSegments { _, ip, _ in ip.id = 0; ip.df = false }
+        expectGroups(GROHarness().run(noDF), noDF, [[0], [1], [2], [3], [4], [5]])
+        // The mode is decided by the second packet and then kept.
+        let countingThenFixed = tcpSegments { i, ip, _ in if i >= 3 { ip.id = 0 } }
+        expectGroups(GROHarness().run(countingThenFixed), countingThenFixed, [[0, 1, 2], [3, 4, 5]], resplit: false)
+        let fixedThenCounting = tcpSegments { i, ip, _ in ip.id = i < 3 ? 5 : UInt16(3 + i) }
+        expectGroups(GROHarness().run(fixedThenCounting), fixedThenCounting, [[0, 1, 2], [3, 4, 5]], resplit: false)
+        #expect(split(merged(Array(fixedThenCounting[3...])), mergedHeader(Array(fixedThenCounting[3...])))?.packets
+                == Array(fixedThenCounting[3...]))
     }
 
     @Test func differentAckOrWindowBreaks() {

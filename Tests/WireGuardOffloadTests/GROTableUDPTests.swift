@@ -37,6 +37,20 @@ import WireGuardOffload
         expectGroups(GROHarness(coalesceUDP: true).run(empty), empty, [[0], [1]])
     }
 
+    @Test func zeroChecksumThatHappensToVerifyStillNeverCoalesces() {
+        // Datagrams whose bytes sum to 0xFFFF verify with a zero field, which still means "no checksum".
+        var segments = udpSegments(sizes: [1200, 1200, 1200])
+        for i in segments.indices {
+            put16(&segments[i], 26, 0)
+            put16(&segments[i], segments[i].count - 2, 0)
+            let (s, d) = Ref.addresses(segments[i])
+            let partial = Ref.sum(segments[i][20...], initial: UInt32(Ref.pseudo(s, d, proto: 17, length: 1208)))
+            put16(&segments[i], segments[i].count - 2, ~partial)
+            #expect(Ref.transportValid(segments[i]) && be16(segments[i], 26) == 0)
+        }
+        expectGroups(GROHarness(coalesceUDP: true).run(segments), segments, [[0], [1], [2]])
+    }
+
     @Test func differentPortsAreDifferentFlows() {
         let a = udpSegments(sizes: [1200, 1200])
         let b = udpSegments(sizes: [1200, 1200], sport: 5001)
@@ -54,6 +68,13 @@ import WireGuardOffload
         var corrupt = udpSegments(sizes: [1200, 1200, 1200])
         corrupt[2][100] ^= 0x80
         expectGroups(GROHarness(coalesceUDP: true).run(corrupt), corrupt, [[0, 1], [2]])
+    }
+
+    @Test func fixedIDWithDontFragmentCoalesces() {
+        let segments = udpSegments(sizes: [1200, 1200, 1200]) { _, ip in ip.id = 0 }
+        expectGroups(GROHarness(coalesceUDP: true).run(segments), segments, [[0, 1, 2]], resplit: false)
+        let gap = udpSegments(sizes: [1200, 1200, 1200]) { i, ip in if i == 2 { ip.id = 105 } }
+        expectGroups(GROHarness(coalesceUDP: true).run(gap), gap, [[0, 1], [2]])
     }
 
     @Test func udpAndTCPBetweenTheSameHostsDoNotInterfere() {

@@ -12,6 +12,13 @@ struct SplitOutput {
     var strayWrites: Int
 }
 
+extension SplitOutput: CustomStringConvertible {
+    /// Short, so a failed expectation does not print whole packets.
+    var description: String {
+        "SplitOutput(\(packets.count) packets of \(packets.map(\.count)) bytes, arenaOffset \(arenaOffset))"
+    }
+}
+
 /// Runs `Segmenter.split` on `packet` with an arena pre-filled with a sentinel byte.
 /// Returns nil when split does, after checking that the arena and `arenaOffset` were left untouched.
 func split(_ packet: [UInt8], _ header: VirtioNetHeader, capacity: Int = 200_000, startOffset: Int = 3,
