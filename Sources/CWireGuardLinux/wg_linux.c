@@ -8,6 +8,7 @@
 #include <linux/if_tun.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -38,6 +39,35 @@ int wg_tun_name(int fd, char name_out[16]) {
     return 0;
 }
 
+int wg_tun_flags(int fd) {
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    if (ioctl(fd, TUNGETIFF, &ifr) < 0) return -errno;
+    return (unsigned short)ifr.ifr_flags;
+}
+
+int wg_tun_set_offload(int fd, unsigned offloads) {
+    return ioctl(fd, TUNSETOFFLOAD, (unsigned long)offloads) < 0 ? -errno : 0;
+}
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
+int wg_udp_enable_gro(int fd) {
+    int one = 1;
+    return setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof one) < 0 ? -errno : 0;
+}
+
+int wg_udp_has_gso(int fd) {
+    int value = 0;
+    socklen_t len = sizeof value;
+    return getsockopt(fd, IPPROTO_UDP, UDP_SEGMENT, &value, &len) == 0;
+}
+
 int wg_interface_mtu(const char *name) {
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s < 0) s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -49,6 +79,20 @@ int wg_interface_mtu(const char *name) {
     int err = errno;
     close(s);
     return rc < 0 ? -err : ifr.ifr_mtu;
+}
+
+int wg_interface_set_mtu(const char *name, int mtu) {
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return -errno;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+    ifr.ifr_mtu = mtu;
+    int rc = ioctl(s, SIOCSIFMTU, &ifr);
+    int err = errno;
+    close(s);
+    return rc < 0 ? -err : 0;
 }
 
 int wg_cmsg_read_pktinfo(const struct msghdr *msg, uint8_t address[16], int *ifindex) {
@@ -107,7 +151,19 @@ size_t wg_cmsg_write_pktinfo(void *control, size_t capacity, int family, const u
     return space;
 }
 
-enum { WG_BATCH_MAX = 128, WG_CONTROL_SPACE = 64 };
+enum { WG_BATCH_MAX = 128, WG_CONTROL_SPACE = 96, WG_GSO_BATCH_MAX = 1024, WG_GSO_SEGMENTS = 64,
+       WG_GSO_BYTES = 65000 };
+
+static int read_gro_size(const struct msghdr *msg) {
+    for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+        if (c->cmsg_level == IPPROTO_UDP && c->cmsg_type == UDP_GRO) {
+            int size;
+            memcpy(&size, CMSG_DATA(c), sizeof size);
+            return size;
+        }
+    }
+    return 0;
+}
 
 static void fill_remote(struct wg_datagram *d, const struct sockaddr_storage *ss) {
     if (ss->ss_family == AF_INET) {
@@ -163,43 +219,98 @@ int wg_recv_batch(int fd, struct wg_datagram *datagrams, unsigned count) {
         int family = wg_cmsg_read_pktinfo(&msgs[i].msg_hdr, d->local_address, &ifindex);
         d->local_family = family == AF_INET ? 4 : family == AF_INET6 ? 6 : 0;
         d->local_ifindex = ifindex;
+        int gro = read_gro_size(&msgs[i].msg_hdr);
+        d->segment_size = gro > 0 && (unsigned)gro < d->length ? (uint16_t)gro : 0;
     }
     return n;
 }
 
+/* Fills message header `m`'s destination from `d` and its control data (sticky source, then UDP_SEGMENT
+ * when `segment_size` is non-zero). */
+static void address_message(struct msghdr *m, struct sockaddr_storage *name, unsigned char *control,
+                            const struct wg_datagram *d, uint16_t segment_size) {
+    memset(name, 0, sizeof *name);
+    m->msg_name = name;
+    if (d->remote_family == 4) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)name;
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(d->remote_port);
+        memcpy(&sin->sin_addr, d->remote_address, 4);
+        m->msg_namelen = sizeof *sin;
+    } else {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)name;
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(d->remote_port);
+        memcpy(&sin6->sin6_addr, d->remote_address, 16);
+        m->msg_namelen = sizeof *sin6;
+    }
+    size_t used = 0;
+    if (d->local_family != 0)
+        used = wg_cmsg_write_pktinfo(control, WG_CONTROL_SPACE, d->local_family == 4 ? AF_INET : AF_INET6,
+                                     d->local_address, d->local_ifindex);
+    if (segment_size != 0) {
+        struct cmsghdr *c = (struct cmsghdr *)(control + used);
+        memset(c, 0, CMSG_SPACE(sizeof(uint16_t)));
+        c->cmsg_level = IPPROTO_UDP;
+        c->cmsg_type = UDP_SEGMENT;
+        c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+        memcpy(CMSG_DATA(c), &segment_size, sizeof segment_size);
+        used += CMSG_SPACE(sizeof(uint16_t));
+    }
+    m->msg_control = used ? control : NULL;
+    m->msg_controllen = used;
+}
+
 int wg_send_batch(int fd, const struct wg_datagram *datagrams, unsigned count) {
-    if (count > WG_BATCH_MAX) count = WG_BATCH_MAX;
+    return wg_send_batch_gso(fd, datagrams, count, 0);
+}
+
+static int same_path(const struct wg_datagram *a, const struct wg_datagram *b) {
+    return a->remote_family == b->remote_family && a->remote_port == b->remote_port &&
+           memcmp(a->remote_address, b->remote_address, 16) == 0 && a->local_family == b->local_family &&
+           (a->local_family == 0 ||
+            (a->local_ifindex == b->local_ifindex && memcmp(a->local_address, b->local_address, 16) == 0));
+}
+
+int wg_send_batch_gso(int fd, const struct wg_datagram *datagrams, unsigned count, int gso) {
+    if (count > WG_GSO_BATCH_MAX) count = WG_GSO_BATCH_MAX;
+    if (count == 0) return 0;
     struct mmsghdr msgs[count];
     struct iovec iovs[count];
     struct sockaddr_storage names[count];
+    unsigned segments[count];
     _Alignas(struct cmsghdr) unsigned char control[count][WG_CONTROL_SPACE];
-    link_headers(msgs, iovs, names, datagrams, count, 0);
-    for (unsigned i = 0; i < count; i++) {
-        const struct wg_datagram *d = &datagrams[i];
-        memset(&names[i], 0, sizeof names[i]);
-        if (d->remote_family == 4) {
-            struct sockaddr_in *sin = (struct sockaddr_in *)&names[i];
-            sin->sin_family = AF_INET;
-            sin->sin_port = htons(d->remote_port);
-            memcpy(&sin->sin_addr, d->remote_address, 4);
-            msgs[i].msg_hdr.msg_namelen = sizeof *sin;
-        } else {
-            struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&names[i];
-            sin6->sin6_family = AF_INET6;
-            sin6->sin6_port = htons(d->remote_port);
-            memcpy(&sin6->sin6_addr, d->remote_address, 16);
-            msgs[i].msg_hdr.msg_namelen = sizeof *sin6;
+    unsigned messages = 0;
+    memset(msgs, 0, sizeof(struct mmsghdr) * count);
+    for (unsigned i = 0; i < count;) {
+        unsigned start = i;
+        uint32_t size = datagrams[i].length, total = size;
+        iovs[i].iov_base = datagrams[i].data;
+        iovs[i].iov_len = size;
+        i++;
+        /* A GSO run: equal sizes, and one shorter datagram may close it (the kernel cuts every
+         * segment_size bytes, so only the last may be short). */
+        while (gso && i < count && i - start < WG_GSO_SEGMENTS && datagrams[i].length <= size &&
+               total + datagrams[i].length <= WG_GSO_BYTES && same_path(&datagrams[start], &datagrams[i])) {
+            iovs[i].iov_base = datagrams[i].data;
+            iovs[i].iov_len = datagrams[i].length;
+            total += datagrams[i].length;
+            i++;
+            if (datagrams[i - 1].length < size) break;
         }
-        if (d->local_family != 0) {
-            size_t len = wg_cmsg_write_pktinfo(control[i], WG_CONTROL_SPACE, d->local_family == 4 ? AF_INET : AF_INET6,
-                                               d->local_address, d->local_ifindex);
-            msgs[i].msg_hdr.msg_control = control[i];
-            msgs[i].msg_hdr.msg_controllen = len;
-        }
+        struct msghdr *m = &msgs[messages].msg_hdr;
+        m->msg_iov = &iovs[start];
+        m->msg_iovlen = i - start;
+        address_message(m, &names[messages], control[messages], &datagrams[start],
+                        i - start > 1 ? (uint16_t)size : 0);
+        segments[messages++] = i - start;
     }
     int n;
-    do { n = sendmmsg(fd, msgs, count, MSG_DONTWAIT | MSG_NOSIGNAL); } while (n < 0 && errno == EINTR);
-    return n < 0 ? -errno : n;
+    do { n = sendmmsg(fd, msgs, messages, MSG_DONTWAIT | MSG_NOSIGNAL); } while (n < 0 && errno == EINTR);
+    if (n < 0) return -errno;
+    int sent = 0;
+    for (int k = 0; k < n; k++) sent += (int)segments[k];
+    return sent;
 }
 
 int wg_accept(int fd) {

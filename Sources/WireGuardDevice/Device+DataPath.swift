@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The data path in both directions, over preallocated batches:
-// - TUN → UDP: read packets into slots (16 bytes of headroom), let the engine seal each in place, then
-//   send the sealed datagrams with sendmmsg, one call per address family.
-// - UDP → TUN: recvmmsg into slots, let the engine open each in place, write accepted inner packets to
-//   the TUN. Handshake traffic and events come back as effects and are performed after each batch.
+// What both data threads and the control thread share: sending datagrams (UDP GSO runs, one sendmmsg per
+// address family, the sticky-source retry), writing to the TUN, the sticky-source cache, and performing
+// the engine's effects. The per-direction loops are SendPath.swift and ReceivePath.swift.
 
 #if canImport(Glibc)
 import Glibc
@@ -14,75 +12,15 @@ import WireGuardModel
 import WireGuardProtocol
 
 extension Device {
-    /// Batches read per readiness event before other descriptors get a turn.
+    /// Batches read per readiness event before the thread looks at its other descriptors.
     static let batchesPerWakeup = 8
     /// Bound on the sticky-source cache; spoofed sources cannot grow it without limit.
     static let stickySourceLimit = 4096
 
-    func readTun() {
-        let headroom = PacketBatch.headroom
-        let capacity = tunBatch.slotSize - headroom - PacketBatch.tailroom
-        for _ in 0..<Self.batchesPerWakeup {
-            var read = 0
-            var ready = 0
-            effects.removeAll(keepingCapacity: true)
-            let now = SystemClock.now()
-            while read < Device.batchSize {
-                let slot = tunBatch.slot(read)
-                let n: Int?
-                do { n = try tun.read(into: slot.baseAddress! + headroom, capacity: capacity) } catch {
-                    stopReason = error.errno == EBADFD || error.errno == EIO || error.errno == ENODEV
-                        ? .interfaceDeleted : .tunFailed(error.description)
-                    return
-                }
-                guard let n else { break }
-                read += 1
-                guard let sent = engine.handleTunPacket(buffer: slot, offset: headroom, count: n, now: now, effects: &effects) else { continue }
-                var d = wg_datagram()
-                d.data = (slot.baseAddress! + sent.range.lowerBound).assumingMemoryBound(to: UInt8.self)
-                d.length = UInt32(sent.range.count)
-                d.setRemote(sent.endpoint)
-                applySource(for: sent.endpoint, to: &d)
-                sendList[ready] = d
-                ready += 1
-            }
-            if ready > 0 { sendBatch(count: ready) }
-            perform(effects)
-            if read < Device.batchSize { return }
-        }
-    }
-
-    func receiveDatagrams(from fd: Int32) {
-        var handshakes = 0
-        for _ in 0..<Self.batchesPerWakeup {
-            udpBatch.resetForReceive()
-            let n = wg_recv_batch(fd, udpBatch.datagrams, UInt32(udpBatch.count))
-            guard n > 0 else { return }
-            effects.removeAll(keepingCapacity: true)
-            let now = SystemClock.now()
-            // What is still queued behind a full batch approximates the handshake backlog the engine
-            // needs to decide whether it is under load.
-            for i in 0..<Int(n) where udpBatch.datagrams[i].length > 0 && udpBatch.datagrams[i].data[0] != 4 {
-                handshakes += 1
-            }
-            if handshakes > 0 { engine.reportHandshakeBacklog(handshakes, now: now.monotonic) }
-            for i in 0..<Int(n) {
-                let d = udpBatch.datagrams[i]
-                guard d.length > 0, let source = d.remoteEndpoint else { continue }
-                let slot = udpBatch.slot(i)
-                if let inner = engine.handleDatagram(buffer: slot, count: Int(d.length), from: source, now: now, effects: &effects) {
-                    writeToTun(slot.baseAddress! + inner.lowerBound, count: inner.count)
-                }
-                learnSource(of: d, from: source)
-            }
-            perform(effects)
-            if Int(n) < udpBatch.count { return }
-        }
-    }
-
     // MARK: Sticky source
 
-    private func learnSource(of d: wg_datagram, from remote: Endpoint) {
+    /// Under `lock`: remembers the local address `d` arrived on as the source for replies to `remote`.
+    func learnSource(of d: wg_datagram, from remote: Endpoint) {
         guard d.local_family != 0 else { return }
         let local = withUnsafeBytes(of: d.local_address) { raw in
             LocalSource(family: d.local_family, ifindex: d.local_ifindex,
@@ -95,50 +33,58 @@ extension Device {
         }
     }
 
-    @inline(__always)
-    private func applySource(for remote: Endpoint, to d: inout wg_datagram) {
-        guard let local = stickySources[remote], local.family == d.remote_family else {
-            d.local_family = 0
-            return
-        }
-        d.local_family = local.family
-        d.local_ifindex = local.ifindex
-        withUnsafeMutableBytes(of: &d.local_address) {
-            $0.storeBytes(of: local.address.0, toByteOffset: 0, as: UInt64.self)
-            $0.storeBytes(of: local.address.1, toByteOffset: 8, as: UInt64.self)
-        }
-    }
-
     // MARK: Sending
 
-    /// Sends `sendList[0..<count]`, grouping runs of one family into one sendmmsg each.
-    private func sendBatch(count: Int) {
+    /// Sends `list[0..<count]` from any thread: runs of one family go out in one sendmmsg each, with
+    /// equal-size runs to one endpoint as UDP GSO messages when the kernel supports it.
+    func send(_ list: UnsafeMutablePointer<wg_datagram>, count: Int) {
+        socketLock.lockShared()
+        defer { socketLock.unlock() }
         var start = 0
         while start < count {
-            let family = sendList[start].remote_family
+            let family = list[start].remote_family
             var end = start + 1
-            while end < count && sendList[end].remote_family == family { end += 1 }
-            send(sendList + start, count: end - start)
+            while end < count && list[end].remote_family == family { end += 1 }
+            sendFamily(list + start, count: end - start)
             start = end
         }
     }
 
-    /// Sends `count` datagrams of one family. A datagram whose cached source address is no longer ours
-    /// (EINVAL) is retried once from no particular address, and the cache entry forgotten.
-    private func send(_ list: UnsafeMutablePointer<wg_datagram>, count: Int) {
+    /// Sends `count` datagrams of one family (socket lock held). A datagram whose cached source address is
+    /// no longer ours (EINVAL) is retried once from no particular address, and the cache entry forgotten;
+    /// EIO on a GSO send means the route's device cannot checksum segments: GSO is turned off for good;
+    /// EMSGSIZE means the datagrams exceed the route's MTU: this batch goes without GSO, to be fragmented.
+    private func sendFamily(_ list: UnsafeMutablePointer<wg_datagram>, count: Int) {
         let fd = bind.socket(forFamily: list[0].remote_family)
         guard fd >= 0 else { return }
         var done = 0
+        var gso = udpGSO
         while done < count {
-            let n = wg_send_batch(fd, list + done, UInt32(count - done))
+            let n = wg_send_batch_gso(fd, list + done, UInt32(count - done), gso ? 1 : 0)
             if n > 0 {
                 done += Int(n)
                 continue
             }
             let err = -n
+            if gso && err == EIO {
+                udpGSO = false
+                gso = false
+                logger.verbose("UDP GSO turned off: \(SystemError("sendmmsg with UDP_SEGMENT", errno: err))")
+                continue
+            }
+            if gso && err == EMSGSIZE {
+                // Datagrams larger than the path MTU: the kernel fragments them one by one, never as GSO.
+                gso = false
+                continue
+            }
             if (err == EINVAL || err == EADDRNOTAVAIL || err == ENETUNREACH) && list[done].local_family != 0 {
-                if let remote = list[done].remoteEndpoint { stickySources[remote] = nil }
-                list[done].local_family = 0
+                if let remote = list[done].remoteEndpoint {
+                    lock.lock()
+                    stickySources[remote] = nil
+                    lock.unlock()
+                }
+                // The whole run shares the vanished source.
+                for i in done..<count where list[i].local_family == list[done].local_family { list[i].local_family = 0 }
                 continue
             }
             if err != EAGAIN && err != ENOBUFS {
@@ -148,32 +94,57 @@ extension Device {
         }
     }
 
+    /// Writes one TUN buffer as it is (virtio-net header included when the TUN has them).
     @inline(__always)
-    private func writeToTun(_ packet: UnsafeRawPointer, count: Int) {
-        do { try tun.write(packet, count: count) } catch {
+    func writeToTun(_ buffer: UnsafeRawBufferPointer) {
+        do { try tun.write(buffer.baseAddress!, count: buffer.count) } catch {
             logger.error("Failed to write packet to TUN device: \(error)")
         }
     }
 
-    /// Performs handshake traffic, staged packets and log events the engine asked for.
+    /// Performs handshake traffic, staged packets and log events the engine asked for. Any thread, without
+    /// `lock` held.
     func perform(_ effects: [Effect]) {
         for effect in effects {
             switch effect {
             case .sendDatagram(var bytes, let endpoint):
+                lock.lock()
+                let source = stickySources[endpoint]
+                lock.unlock()
                 bytes.withUnsafeMutableBytes { raw in
                     var d = wg_datagram()
                     d.data = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
                     d.length = UInt32(raw.count)
                     d.setRemote(endpoint)
-                    applySource(for: endpoint, to: &d)
-                    sendList[0] = d
-                    send(sendList, count: 1)
+                    d.setSource(source)
+                    send(&d, count: 1)
                 }
             case .writeToTun(let bytes):
-                bytes.withUnsafeBytes { writeToTun($0.baseAddress!, count: $0.count) }
+                bytes.withUnsafeBytes {
+                    do { try tun.writePacket($0.baseAddress!, count: $0.count) } catch {
+                        logger.error("Failed to write packet to TUN device: \(error)")
+                    }
+                }
             case .event(let event):
                 log(event)
             }
+        }
+    }
+}
+
+extension wg_datagram {
+    /// Sets the local address to send from (nil: let the kernel choose).
+    @inline(__always)
+    mutating func setSource(_ local: LocalSource?) {
+        guard let local, local.family == remote_family else {
+            local_family = 0
+            return
+        }
+        local_family = local.family
+        local_ifindex = local.ifindex
+        withUnsafeMutableBytes(of: &local_address) {
+            $0.storeBytes(of: local.address.0, toByteOffset: 0, as: UInt64.self)
+            $0.storeBytes(of: local.address.1, toByteOffset: 8, as: UInt64.self)
         }
     }
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Serving UAPI on the loop thread (wireguard-go uapi.go `IpcHandle`). A request is acted on only when it
+// Serving UAPI on the control thread (wireguard-go uapi.go `IpcHandle`). A request is acted on only when it
 // has arrived whole; a `set` is parsed completely and the listen port bound before anything changes, so a
 // request that fails anywhere leaves the device as it was.
 
@@ -44,7 +44,10 @@ extension Device {
         while let request = reader.next(atEOF: eof) {
             switch request {
             case .get:
-                keepOpen = reply(fd, UAPIWriter.getReply(engine.status())) && keepOpen
+                lock.lock()
+                let status = engine.status()
+                lock.unlock()
+                keepOpen = reply(fd, UAPIWriter.getReply(status)) && keepOpen
             case .set(let lines):
                 let reply = applySet(lines)
                 keepOpen = self.reply(fd, reply) && keepOpen
@@ -81,16 +84,21 @@ extension Device {
         if let port = update.listenPort {
             // As the kernel: any port other than the bound one (0 included) rebinds.
             if port != bind.port {
+                socketLock.lockExclusive()
                 do {
                     try bind.bind(port: port)
                 } catch {
+                    socketLock.unlock()
                     let e = UAPIError.addressInUse("cannot listen on UDP port \(port): \(error)")
                     logger.error("UAPI: \(e)")
                     return e.reply
                 }
-                // Closing the old sockets took them out of the epoll set.
+                // Closing the old sockets took them out of the receive thread's epoll set.
+                do { try receivePath.watchSockets(bind) } catch { logger.error("UAPI: \(error)") }
+                socketLock.unlock()
+                lock.lock()
                 stickySources.removeAll()
-                do { try watchSockets() } catch { logger.error("UAPI: \(error)") }
+                lock.unlock()
             }
             update.listenPort = bind.port
         }
@@ -102,7 +110,9 @@ extension Device {
             }
         }
         effects.removeAll(keepingCapacity: true)
+        lock.lock()
         engine.apply(update, now: SystemClock.now(), effects: &effects)
+        lock.unlock()
         perform(effects)
         logger.verbose("UAPI: configuration updated (\(update.peers.count) peer blocks)")
         return UAPIWriter.setSuccess
@@ -115,7 +125,7 @@ extension Device {
         return text.withUTF8 { bytes in
             var sent = 0
             while sent < bytes.count {
-                let n = send(fd, bytes.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                let n = Glibc.send(fd, bytes.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
                 if n > 0 {
                     sent += n
                     continue

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
-// One WireGuard interface on Linux: the protocol `Engine` plus the descriptors it needs, driven by one
-// epoll loop on one thread (wireguard-go device.go; the kernel's device.c). The loop waits on the TUN,
-// the UDP sockets, the UAPI listener and its clients, a timerfd armed to the engine's next deadline, a
-// signalfd (SIGINT/SIGTERM) and an rtnetlink socket (MTU changes, interface deletion, lost addresses).
-// Everything the engine decides comes back as a return value or an `Effect`, which this type turns into
-// system calls. See Device+DataPath.swift and Device+UAPI.swift.
+// One WireGuard interface on Linux: the protocol `Engine` plus the descriptors it needs (wireguard-go
+// device.go; the kernel's device.c), on three threads:
+// - the control thread (`run`): an epoll loop over the UAPI listener and its clients, a timerfd armed to the
+//   engine's next deadline, a signalfd (SIGINT/SIGTERM), an rtnetlink socket (MTU changes, interface
+//   deletion, lost addresses) and an eventfd the data threads use to wake it;
+// - the send thread (SendPath): TUN → UDP; the receive thread (ReceivePath): UDP → TUN.
+// The engine is shared under `lock`, held only for bookkeeping, never across a data-path system call or a
+// packet's cryptography. Everything the engine decides comes back as a return value or an `Effect`, which
+// this type turns into system calls. See Device+DataPath.swift and Device+UAPI.swift.
 
 #if canImport(Glibc)
 import Glibc
@@ -13,6 +16,7 @@ import CWireGuardLinux
 import WireGuardCrypto
 import WireGuardIPC
 import WireGuardModel
+import WireGuardOffload
 import WireGuardProtocol
 
 public final class Device {
@@ -43,6 +47,14 @@ public final class Device {
     let epollFD: Int32
     let timerFD: Int32
     let signalFD: Int32
+    /// Written by a data thread when the control loop must look again (an earlier deadline, a stop).
+    let wakeFD: Int32
+    /// Written once at shutdown; the data threads watch it.
+    let stopFD: Int32
+    /// Guards the engine, `stickySources`, `armedDeadline` and `stopReason`.
+    let lock = EngineLock()
+    /// Held shared while a data thread uses the UDP sockets, exclusively while they are replaced.
+    let socketLock = SocketLock()
     var armedDeadline: Instant?
     var stopReason: StopReason?
 
@@ -50,22 +62,23 @@ public final class Device {
     var clients: [Int32: UAPIRequestReader] = [:]
     /// Local address each remote endpoint last reached us on, to reply from it.
     var stickySources: [Endpoint: LocalSource] = [:]
-
-    // Preallocated data-path memory, reused for every batch.
-    static let batchSize = 32
-    let tunBatch = PacketBatch(count: Device.batchSize)
-    let udpBatch = PacketBatch(count: Device.batchSize)
-    /// Descriptors of the datagrams a TUN batch produced, grouped by family before sending.
-    let sendList = UnsafeMutablePointer<wg_datagram>.allocate(capacity: Device.batchSize)
+    /// What the kernel accepted of `OffloadSettings`.
+    public private(set) var offloads = LinuxTun.Offloads()
+    /// UDP_SEGMENT in use (cleared for good when a send fails with EIO: a device without checksum offload).
+    var udpGSO = false
+    private(set) var sendPath: SendPath!
+    private(set) var receivePath: ReceivePath!
+    /// Effects of the control thread (UAPI, timers).
     var effects: [Effect] = []
 
     // epoll tags.
-    static let tagTun: UInt64 = 1, tagUDP4: UInt64 = 2, tagUDP6: UInt64 = 3, tagListener: UInt64 = 4
-    static let tagTimer: UInt64 = 5, tagSignal: UInt64 = 6, tagNetlink: UInt64 = 7, tagClientBase: UInt64 = 1 << 32
+    static let tagListener: UInt64 = 4, tagTimer: UInt64 = 5, tagSignal: UInt64 = 6, tagNetlink: UInt64 = 7
+    static let tagWake: UInt64 = 8, tagClientBase: UInt64 = 1 << 32
 
     /// A device over an open TUN and (optionally) a listening UAPI socket. `socketPath` is removed when the
     /// device stops. SIGINT and SIGTERM must already be blocked in every thread (see `blockStopSignals`).
     public init(tun: LinuxTun, uapiListener: Int32, socketPath: String?, logger: Logger,
+                offloadSettings: OffloadSettings = OffloadSettings(),
                 random: any RandomSource = SystemRandom()) throws(SystemError) {
         self.engine = Engine(random: random)
         self.tun = tun
@@ -84,25 +97,51 @@ public final class Device {
         sigaddset(&mask, SIGTERM)
         signalFD = signalfd(-1, &mask, Int32(SFD_CLOEXEC | SFD_NONBLOCK))
         guard signalFD >= 0 else { throw .last("signalfd") }
+        wakeFD = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
+        guard wakeFD >= 0 else { throw .last("eventfd") }
+        stopFD = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
+        guard stopFD >= 0 else { throw .last("eventfd") }
         engine.mtu = tun.mtu ?? Constants.defaultMTU
         effects.reserveCapacity(64)
 
+        if offloadSettings.tunOffload {
+            let (accepted, error) = tun.enableOffloads(udp: offloadSettings.tunUDPOffload)
+            offloads = accepted
+            if let error { logger.verbose("TUN offloads unavailable, packets move one by one: \(error)") }
+            if offloadSettings.tunUDPOffload && accepted.tcp && !accepted.udp {
+                logger.verbose("TUN UDP segmentation (USO) unavailable: needs Linux 6.2")
+            }
+        }
+        bind.wantsGRO = offloadSettings.udpGRO
         try bind.bind(port: 0)
+        if let error = bind.groError { logger.verbose("UDP GRO unavailable: \(error)") }
+        udpGSO = offloadSettings.udpGSO && bind.supportsGSO
+        if offloadSettings.udpGSO && !udpGSO { logger.verbose("UDP GSO unavailable: UDP_SEGMENT unknown to this kernel") }
         engine.apply(DeviceUpdate(listenPort: bind.port), now: SystemClock.now(), effects: &effects)
-        try watch(tun.fd, tag: Self.tagTun)
-        try watchSockets()
         if uapiListener >= 0 { try watch(uapiListener, tag: Self.tagListener) }
         try watch(timerFD, tag: Self.tagTimer)
         try watch(signalFD, tag: Self.tagSignal)
+        try watch(wakeFD, tag: Self.tagWake)
         if let netlink { try watch(netlink.fd, tag: Self.tagNetlink) }
+
+        var gro: GROTable?
+        if tun.hasVirtioHeader {
+            gro = GROTable()
+            gro!.coalesceTCP = offloads.tcp
+            gro!.coalesceUDP = offloads.udp
+        }
+        sendPath = try SendPath(device: self)
+        receivePath = try ReceivePath(device: self, gro: gro)
+        try receivePath.watchSockets(bind)
     }
 
     deinit {
-        sendList.deallocate()
         for fd in clients.keys { close(fd) }
         close(epollFD)
         close(timerFD)
         close(signalFD)
+        close(wakeFD)
+        close(stopFD)
     }
 
     /// Blocks SIGINT and SIGTERM in the calling thread (and threads it creates later), so that they arrive
@@ -124,40 +163,84 @@ public final class Device {
     @discardableResult
     public func run() -> StopReason {
         logger.verbose("Device started: interface \(tun.name), listening on UDP port \(bind.port)")
+        logger.verbose("Offloads: TUN TSO \(offloads.tcp ? "on" : "off"), USO \(offloads.udp ? "on" : "off"), "
+                       + "UDP GSO \(udpGSO ? "on" : "off"), UDP GRO \(bind.hasGRO ? "on" : "off")")
+        let sender = sendPath!, receiver = receivePath!
+        let threads = [startThread { sender.run() }, startThread { receiver.run() }]
+        if threads.contains(where: { $0 == nil }) { requestStop(.tunFailed("cannot start the data-plane threads")) }
         var events = [epoll_event](repeating: epoll_event(), count: 16)
-        while stopReason == nil {
+        while !isStopping {
             armTimer()
             let n = events.withUnsafeMutableBufferPointer { epoll_wait(epollFD, $0.baseAddress!, Int32($0.count), -1) }
             if n < 0 {
                 if errno == EINTR { continue }
-                stopReason = .tunFailed("epoll_wait: \(SystemError.last("epoll_wait"))")
+                requestStop(.tunFailed("epoll_wait: \(SystemError.last("epoll_wait"))"))
                 break
             }
-            for i in 0..<Int(n) where stopReason == nil {
+            for i in 0..<Int(n) where !isStopping {
                 dispatch(tag: events[i].data.u64)
             }
         }
+        var one: UInt64 = 1
+        _ = write(stopFD, &one, 8)
+        for case let thread? in threads { pthread_join(thread, nil) }
         shutdown()
         let reason = stopReason!
         logger.verbose("Device closing: \(reason)")
         return reason
     }
 
+    /// Shortens the initiator's rekey age (tests that need many rekeys in one run).
+    public func setRekeyAfterTime(_ age: Duration) {
+        lock.lock()
+        engine.rekeyAfterTime = age
+        lock.unlock()
+    }
+
+    /// True once a stop was requested (by a signal, the TUN, or netlink).
+    var isStopping: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopReason != nil
+    }
+
+    /// Records why the device stops (the first reason wins) and wakes the control loop. Any thread.
+    func requestStop(_ reason: StopReason) {
+        lock.lock()
+        if stopReason == nil { stopReason = reason }
+        lock.unlock()
+        wakeControl()
+    }
+
+    /// Makes the control loop re-read its state (deadline, stop). Any thread.
+    func wakeControl() {
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    /// Under `lock`: whether `deadline` comes before the one the timer is armed to, so that the control
+    /// loop must wake and re-arm.
+    @inline(__always)
+    func isEarlierThanArmed(_ deadline: Instant?) -> Bool {
+        guard let deadline else { return false }
+        guard let armed = armedDeadline else { return true }
+        return deadline < armed
+    }
+
     private func dispatch(tag: UInt64) {
         switch tag {
-        case Self.tagTun: readTun()
-        case Self.tagUDP4: receiveDatagrams(from: bind.v4)
-        case Self.tagUDP6: receiveDatagrams(from: bind.v6)
+        case Self.tagWake:
+            var value: UInt64 = 0
+            _ = read(wakeFD, &value, 8)
         case Self.tagTimer:
             var expirations: UInt64 = 0
             _ = read(timerFD, &expirations, 8)
-            armedDeadline = nil
             handleTimers()
         case Self.tagListener: acceptClients()
         case Self.tagSignal:
             var info = signalfd_siginfo()
             if read(signalFD, &info, MemoryLayout<signalfd_siginfo>.size) > 0 {
-                stopReason = .signal(Int32(info.ssi_signo))
+                requestStop(.signal(Int32(info.ssi_signo)))
             }
         case Self.tagNetlink: handleNetlink()
         default: serveClient(Int32(truncatingIfNeeded: tag - Self.tagClientBase))
@@ -166,7 +249,10 @@ public final class Device {
 
     private func handleTimers() {
         effects.removeAll(keepingCapacity: true)
+        lock.lock()
+        armedDeadline = nil
         engine.handleTimers(now: SystemClock.now(), effects: &effects)
+        lock.unlock()
         perform(effects)
     }
 
@@ -175,15 +261,19 @@ public final class Device {
         for change in netlink.drain() {
             switch change {
             case .mtu(let index, _) where index == 0 || index == interfaceIndex:
+                lock.lock()
                 if let mtu = tun.mtu, mtu != engine.mtu {
                     logger.verbose("MTU updated: \(mtu)")
                     engine.mtu = mtu
                 }
+                lock.unlock()
             case .linkDeleted(let index) where index == interfaceIndex:
-                stopReason = .interfaceDeleted
+                requestStop(.interfaceDeleted)
             case .addressRemoved:
                 // A cached source address may be gone; the next datagram from each peer re-learns it.
+                lock.lock()
                 stickySources.removeAll()
+                lock.unlock()
             default:
                 break
             }
@@ -193,26 +283,29 @@ public final class Device {
     // MARK: epoll and timer helpers
 
     func watch(_ fd: Int32, tag: UInt64) throws(SystemError) {
+        try watch(fd, tag: tag, in: epollFD)
+    }
+
+    /// Adds `fd` (readable) to the epoll set `set` under `tag`.
+    func watch(_ fd: Int32, tag: UInt64, in set: Int32) throws(SystemError) {
         var event = epoll_event()
         event.events = EPOLLIN.rawValue
         event.data.u64 = tag
-        if epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) != 0 { throw .last("epoll_ctl") }
+        if epoll_ctl(set, EPOLL_CTL_ADD, fd, &event) != 0 { throw .last("epoll_ctl") }
     }
 
     func unwatch(_ fd: Int32) {
         _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
     }
 
-    func watchSockets() throws(SystemError) {
-        try watch(bind.v4, tag: Self.tagUDP4)
-        if bind.v6 >= 0 { try watch(bind.v6, tag: Self.tagUDP6) }
-    }
-
     /// Arms the timerfd (absolute, CLOCK_MONOTONIC) to the engine's next deadline when it changed.
     private func armTimer() {
+        lock.lock()
         let deadline = engine.nextDeadline
-        guard deadline != armedDeadline else { return }
+        let changed = deadline != armedDeadline
         armedDeadline = deadline
+        lock.unlock()
+        guard changed else { return }
         var spec = itimerspec()
         if let d = deadline {
             let ns = max(d.nanoseconds, 1)
@@ -224,7 +317,9 @@ public final class Device {
 
     private func shutdown() {
         for fd in Array(clients.keys) { closeClient(fd) }
+        socketLock.lockExclusive()
         bind.closeSockets()
+        socketLock.unlock()
         if uapiListener >= 0 { close(uapiListener) }
         if let socketPath { unlink(socketPath) }
         tun.close()

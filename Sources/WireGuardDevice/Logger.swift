@@ -7,7 +7,8 @@
 import Glibc
 #endif
 
-public final class Logger {
+/// Thread-safe: the data threads and the control thread log through one instance.
+public final class Logger: @unchecked Sendable {
     public enum Level: Int, Comparable, Sendable {
         case silent = 0, error = 1, verbose = 2
 
@@ -30,6 +31,8 @@ public final class Logger {
     private var windowStart: Int64 = 0
     private var windowCount = 0
     private var suppressed = 0
+    /// Serialises lines and the limiter's window across threads.
+    private let mutex = EngineLock()
 
     /// Logs for `interface` at `level`; lines go to `write` (standard output by default).
     public init(level: Level, interface: String, burst: Int = 20,
@@ -44,16 +47,26 @@ public final class Logger {
     }
 
     public func verbose(_ message: @autoclosure () -> String) {
-        if level >= .verbose { emit("DEBUG", message()) }
+        guard level >= .verbose else { return }
+        let text = message()
+        mutex.lock()
+        emit("DEBUG", text)
+        mutex.unlock()
     }
 
     public func error(_ message: @autoclosure () -> String) {
-        if level >= .error { emit("ERROR", message()) }
+        guard level >= .error else { return }
+        let text = message()
+        mutex.lock()
+        emit("ERROR", text)
+        mutex.unlock()
     }
 
     /// A verbose line about traffic from the network, limited to `burst` lines per second.
     public func limited(_ message: @autoclosure () -> String, nowSeconds: Int64 = Int64(time(nil))) {
         guard level >= .verbose else { return }
+        mutex.lock()
+        defer { mutex.unlock() }
         if nowSeconds != windowStart {
             if suppressed > 0 { emit("DEBUG", "\(suppressed) similar messages suppressed") }
             windowStart = nowSeconds

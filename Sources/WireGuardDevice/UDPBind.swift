@@ -16,6 +16,12 @@ public final class UDPBind {
     public private(set) var v6: Int32 = -1
     public private(set) var port: UInt16 = 0
     public private(set) var mark: UInt32 = 0
+    /// Ask for UDP_GRO on every socket bound from now on (turned off by the device's offload settings).
+    public var wantsGRO = true
+    /// True when the current sockets receive coalesced datagrams (UDP_GRO accepted).
+    public private(set) var hasGRO = false
+    /// Why UDP_GRO was refused, the first time it was (for one log line).
+    public private(set) var groError: SystemError?
 
     public init() {}
 
@@ -53,6 +59,18 @@ public final class UDPBind {
         v6 = new6
         port = newPort
         if mark != 0 { try? setMark(mark) }
+        hasGRO = false
+        if wantsGRO {
+            hasGRO = true
+            for fd in [v4, v6] where fd >= 0 {
+                let rc = wg_udp_enable_gro(fd)
+                if rc != 0 {
+                    // ENOPROTOOPT before Linux 5.0: datagrams simply arrive one by one.
+                    hasGRO = false
+                    if groError == nil { groError = SystemError("setsockopt UDP_GRO", errno: -rc) }
+                }
+            }
+        }
     }
 
     /// Applies `mark` (0 clears it) to every socket's outgoing datagrams.
@@ -72,6 +90,9 @@ public final class UDPBind {
         v4 = -1
         v6 = -1
     }
+
+    /// Whether the kernel knows UDP_SEGMENT (GSO), probed on the IPv4 socket.
+    public var supportsGSO: Bool { v4 >= 0 && wg_udp_has_gso(v4) != 0 }
 
     /// The socket that sends to `family` (4 or 6); -1 if that family is not available.
     @inline(__always)

@@ -121,40 +121,12 @@ extension Engine {
         }
     }
 
+    /// A transport message through the three data-plane phases on one thread.
     private func receiveTransport(buffer: UnsafeMutableRawBufferPointer, count: Int, from source: Endpoint, now: Now,
                                   effects: inout [Effect]) -> Range<Int>? {
-        let header = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-        guard case .keypair(let keypair, let peer)? = indexTable[TransportHeader.receiverIndex(header)] else { return nil }
-        let t = now.monotonic
-        guard keypair.isUsableForReceiving(now: t),
-              let (length, counter) = keypair.open(message: buffer.baseAddress!, length: count),
-              keypair.replayFilter.validate(counter) else { return nil }
-
-        peer.rxBytes &+= UInt64(count)
-        let rotation = peer.keypairs.received(with: keypair)
-        if rotation.rotated {
-            // The responder's first proof that the initiator has the keys: the session is complete.
-            destroy(rotation.dropped.map { [$0] } ?? [])
-            peer.timersHandshakeComplete(wall: now.wall)
-            effects.append(.event(.handshakeCompleted(peer: peer.publicKey)))
-            sendStagedPackets(peer, now: now, effects: &effects)
-        }
-        updateEndpoint(peer, source, effects: &effects)
-        keepKeyFreshReceiving(peer, now: now, effects: &effects)
-        peer.timersAnyAuthenticatedPacketTraversal(now: t)
-        peer.timersAnyAuthenticatedPacketReceived()
-        guard length > 0 else { return nil }  // keepalive
-        peer.timersDataReceived(now: t)
-
-        let content = TransportHeader.contentOffset
-        guard let (innerSource, innerLength) = IPPacket.sourceAndLength(buffer.baseAddress! + content, length: length) else {
-            effects.append(.event(.rejected(.invalidInnerPacket, from: source, peer: peer.publicKey)))
-            return nil
-        }
-        guard allowedIPs.lookup(innerSource) === peer else {
-            effects.append(.event(.rejected(.disallowedSource(innerSource), from: source, peer: peer.publicKey)))
-            return nil
-        }
-        return content..<(content + innerLength)
+        guard let session = lookupTransport(buffer.baseAddress!, count: count, now: now),
+              let (length, counter) = session.keypair.open(message: buffer.baseAddress!, length: count) else { return nil }
+        return acceptTransport(session, counter: counter, buffer: buffer.baseAddress!, length: length, wireLength: count,
+                               from: source, now: now, effects: &effects)
     }
 }

@@ -88,7 +88,7 @@ extension Engine {
     func keepKeyFreshSending(_ peer: PeerState, _ keypair: Keypair, now: Now, effects: inout [Effect]) {
         guard keypair.canSend else { return }
         if keypair.sendCounter > Constants.rekeyAfterMessages
-            || (keypair.isInitiator && now.monotonic - keypair.created > Constants.rekeyAfterTime) {
+            || (keypair.isInitiator && now.monotonic - keypair.created > rekeyAfterTime) {
             sendHandshakeInitiation(peer, isRetry: false, now: now, effects: &effects)
         }
     }

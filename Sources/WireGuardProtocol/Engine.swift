@@ -35,6 +35,9 @@ public final class Engine {
     var underLoadUntil: Instant?
     /// Inner MTU used for padding (the TUN's MTU).
     public var mtu: Int = Constants.defaultMTU
+    /// Age at which the initiator of a session rekeys on send: `Constants.rekeyAfterTime`, shortened only by
+    /// tests that need many rekeys in one run (the daemon's WG_TEST_REKEY_AFTER_SECONDS).
+    public var rekeyAfterTime: Duration = Constants.rekeyAfterTime
     /// Configured listen port and fwmark, kept for `status` (binding them is the device's job).
     public internal(set) var listenPort: UInt16 = 0
     public internal(set) var fwmark: UInt32 = 0

@@ -6,7 +6,12 @@ import WireGuardCrypto
 /// The keys of one session, ready for the data path. Sealing and opening work in place on caller buffers
 /// and allocate nothing.
 public final class Keypair {
+    /// Seals for the engine (staged packets, keepalives), always under the engine owner's lock.
     private let sender: ChaCha20Poly1305Context
+    /// Seals reserved counters for the data plane's send thread, outside the lock: a second context so the
+    /// two never share OpenSSL state.
+    private let dataSender: ChaCha20Poly1305Context
+    /// Opens; used by one receiving thread at a time.
     private let receiver: ChaCha20Poly1305Context
     /// Next counter to send with.
     public internal(set) var sendCounter: UInt64 = 0
@@ -28,8 +33,10 @@ public final class Keypair {
     public init?(sendingKey: Secret, receivingKey: Secret, isInitiator: Bool, localIndex: UInt32, remoteIndex: UInt32,
                  created: Instant) {
         guard let s = ChaCha20Poly1305Context(key: sendingKey, sealing: true),
+              let d = ChaCha20Poly1305Context(key: sendingKey, sealing: true),
               let r = ChaCha20Poly1305Context(key: receivingKey, sealing: false) else { return nil }
         sender = s
+        dataSender = d
         receiver = r
         self.created = created
         self.isInitiator = isInitiator
@@ -58,6 +65,28 @@ public final class Keypair {
         TransportHeader.write(to: packet, receiverIndex: remoteIndex, counter: counter)
         guard sender.seal(counter: counter, buffer: packet + TransportHeader.contentOffset, count: length) else { return nil }
         return length + Constants.transportOverhead
+    }
+
+    /// Reserves `count` consecutive counters and returns the first, or nil when none is left. Fewer than
+    /// `count` may remain: the caller uses only those below `Constants.rejectAfterMessages`.
+    @inline(__always)
+    func reserveCounters(_ count: Int) -> UInt64? {
+        let first = sendCounter
+        guard first < Constants.rejectAfterMessages else { return nil }
+        sendCounter = min(first + UInt64(count), Constants.rejectAfterMessages)
+        return first
+    }
+
+    /// Zero-pads and seals, with a counter from a `SendReservation`, the `length`-byte inner packet at
+    /// `packet + 16`, on the data-plane context (one send thread; no engine state touched). The caller
+    /// provides 16 bytes of headroom and tailroom for the padding and the tag. Returns the message length.
+    @inline(__always)
+    public func seal(packet: UnsafeMutableRawPointer, length: Int, counter: UInt64, mtu: Int) -> Int? {
+        let padding = IPPacket.padding(length: length, mtu: mtu)
+        (packet + TransportHeader.contentOffset + length).initializeMemory(as: UInt8.self, repeating: 0, count: padding)
+        TransportHeader.write(to: packet, receiverIndex: remoteIndex, counter: counter)
+        guard dataSender.seal(counter: counter, buffer: packet + TransportHeader.contentOffset, count: length + padding) else { return nil }
+        return length + padding + Constants.transportOverhead
     }
 
     /// Zero-pads the `length`-byte inner packet at `packet + 16` for `mtu` (IPPacket.padding), then seals it

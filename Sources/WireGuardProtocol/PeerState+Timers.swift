@@ -83,9 +83,14 @@ extension PeerState {
         needAnotherKeepalive = false
     }
 
-    /// The earliest armed deadline.
-    var nextDeadline: Instant? {
-        [retransmitHandshakeDeadline, sendKeepaliveDeadline, newHandshakeDeadline, zeroKeyMaterialDeadline,
-         persistentKeepaliveDeadline].compactMap { $0 }.min()
+    /// The earliest armed deadline. Allocation-free: the data plane asks after every batch.
+    public var nextDeadline: Instant? {
+        @inline(__always) func earlier(_ a: Instant?, _ b: Instant?) -> Instant? {
+            guard let a else { return b }
+            guard let b else { return a }
+            return a < b ? a : b
+        }
+        return earlier(earlier(earlier(retransmitHandshakeDeadline, sendKeepaliveDeadline),
+                               earlier(newHandshakeDeadline, zeroKeyMaterialDeadline)), persistentKeepaliveDeadline)
     }
 }

@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <sys/eventfd.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
@@ -19,11 +20,37 @@
 /// Returns the descriptor, or -errno.
 int wg_tun_open(const char *name, int extra_flags, char name_out[16]);
 
+/// TUN flags and offload bits (linux/if_tun.h), named here so Swift need not import that header.
+enum {
+    WG_IFF_VNET_HDR = 0x4000,
+    WG_TUN_F_CSUM = 0x01,
+    WG_TUN_F_TSO4 = 0x02,
+    WG_TUN_F_TSO6 = 0x04,
+    WG_TUN_F_USO4 = 0x20,
+    WG_TUN_F_USO6 = 0x40,
+};
+
+/// The TUNSETIFF flags of a TUN descriptor (TUNGETIFF's ifr_flags), or -errno.
+int wg_tun_flags(int fd);
+
+/// TUNSETOFFLOAD with `offloads` (WG_TUN_F_* bits). Returns 0 or -errno.
+int wg_tun_set_offload(int fd, unsigned offloads);
+
+/// Turns UDP_GRO on for a UDP socket: datagrams of one flow arrive coalesced, with their size in a
+/// control message. Returns 0 or -errno.
+int wg_udp_enable_gro(int fd);
+
+/// Whether the kernel knows UDP_SEGMENT (getsockopt succeeds). 1 or 0.
+int wg_udp_has_gso(int fd);
+
 /// The interface name a TUN descriptor is attached to (TUNGETIFF). Returns 0 or -errno.
 int wg_tun_name(int fd, char name_out[16]);
 
 /// The MTU of interface `name` (SIOCGIFMTU). Returns the MTU or -errno.
 int wg_interface_mtu(const char *name);
+
+/// Sets the MTU of interface `name` (SIOCSIFMTU). Returns 0 or -errno.
+int wg_interface_set_mtu(const char *name, int mtu);
 
 /// One UDP datagram in a batch: the caller's buffer, the remote address, and the local address it arrived
 /// on or should leave from (sticky source). Families are 4, 6 or 0 (none).
@@ -37,6 +64,10 @@ struct wg_datagram {
     int32_t local_ifindex;
     uint8_t remote_address[16];
     uint8_t local_address[16];
+    /// Receiving with UDP_GRO: the size of each coalesced datagram in `data` (the last may be shorter),
+    /// 0 when `data` holds one datagram.
+    uint16_t segment_size;
+    uint16_t reserved;
 };
 
 /// Receives up to `count` datagrams (recvmmsg, non-blocking), filling `length`, the remote address and
@@ -46,6 +77,12 @@ int wg_recv_batch(int fd, struct wg_datagram *datagrams, unsigned count);
 /// Sends `count` datagrams (sendmmsg), each from its local address when `local_family` is set.
 /// Returns how many were sent (fewer on a failure after the first), or -errno if the first failed.
 int wg_send_batch(int fd, const struct wg_datagram *datagrams, unsigned count);
+
+/// Sends `count` datagrams with sendmmsg, where each run of consecutive datagrams to the same remote from
+/// the same local address, of equal length (the run's last may be shorter), at most 64 of them and 65,000
+/// bytes, becomes one UDP_SEGMENT (GSO) message when `gso` is set. Returns how many datagrams were sent
+/// (fewer on a failure after the first message), or -errno if the first message failed.
+int wg_send_batch_gso(int fd, const struct wg_datagram *datagrams, unsigned count, int gso);
 
 /// accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK); -errno on failure.
 int wg_accept(int fd);

@@ -86,7 +86,12 @@ public struct DaemonCommand {
         logger.verbose("Starting wireguard-swift version \(Self.version)")
         let device: Device
         do {
-            device = try Device(tun: tun, uapiListener: listener, socketPath: socketPath, logger: logger)
+            device = try Device(tun: tun, uapiListener: listener, socketPath: socketPath, logger: logger,
+                                offloadSettings: OffloadSettings(environment: environment))
+            if let text = environment["WG_TEST_REKEY_AFTER_SECONDS"], let seconds = Int(text), seconds > 0 {
+                // Tests only: many rekeys in one run (t_offloads.sh).
+                device.setRekeyAfterTime(.seconds(seconds))
+            }
         } catch {
             logger.error("Failed to start the device: \(error)")
             printError("\(programName): \(error)\n")
@@ -115,7 +120,7 @@ public struct DaemonCommand {
                 close(fd)
                 throw DaemonError("interface \(interface) is already running: its UAPI socket \(path) answers")
             }
-            tun = try LinuxTun(creating: interface)
+            tun = try LinuxTun(creating: interface, virtioHeader: OffloadSettings(environment: environment).tunOffload)
         }
         let listener: Int32
         if let text = environment["WG_UAPI_FD"] {

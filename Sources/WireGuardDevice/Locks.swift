@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+// The two locks of the threaded device. `EngineLock` guards the protocol engine and the sticky-source cache:
+// every thread takes it for short, allocation-free bookkeeping (routing, counter reservation, replay
+// windows, timers) and never across a system call of the data path or a packet's cryptography.
+// `SocketLock` lets the data threads use the UDP sockets while the control thread may replace them
+// (a new listen port): readers share it for one batch, the rebind takes it alone.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A pthread mutex. Not recursive.
+final class EngineLock: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    @inline(__always) func lock() { pthread_mutex_lock(mutex) }
+    @inline(__always) func unlock() { pthread_mutex_unlock(mutex) }
+}
+
+/// A pthread read-write lock.
+final class SocketLock: @unchecked Sendable {
+    private let rw: UnsafeMutablePointer<pthread_rwlock_t>
+
+    init() {
+        rw = .allocate(capacity: 1)
+        pthread_rwlock_init(rw, nil)
+    }
+
+    deinit {
+        pthread_rwlock_destroy(rw)
+        rw.deallocate()
+    }
+
+    @inline(__always) func lockShared() { pthread_rwlock_rdlock(rw) }
+    @inline(__always) func lockExclusive() { pthread_rwlock_wrlock(rw) }
+    @inline(__always) func unlock() { pthread_rwlock_unlock(rw) }
+}
+
+/// Starts `body` on a new pthread with the signal mask of the caller (SIGINT and SIGTERM stay blocked, so
+/// they keep arriving through the control loop's signalfd). Returns the thread to join.
+func startThread(_ body: @escaping () -> Void) -> pthread_t? {
+    final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
+    let context = Unmanaged.passRetained(Box(body)).toOpaque()
+    var thread = pthread_t()
+    let rc = pthread_create(&thread, nil, { raw in
+        let box = Unmanaged<AnyObject>.fromOpaque(raw!).takeRetainedValue() as! Box
+        box.body()
+        return nil
+    }, context)
+    guard rc == 0 else {
+        Unmanaged<AnyObject>.fromOpaque(context).release()
+        return nil
+    }
+    return thread
+}

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+// The receive thread, UDP → TUN (wireguard-go receive.go's RoutineReceiveIncoming + RoutineDecryption +
+// RoutineSequentialReceiver, the kernel's receive.c). One batch:
+// 1. recvmmsg; with UDP_GRO one buffer may hold many datagrams of one flow, cut at the `segment_size`
+//    the kernel reports;
+// 2. under the engine lock: handshake messages are handled at once; each transport message's session is
+//    looked up (`Engine.lookupTransport`);
+// 3. without the lock: each transport message is opened in place;
+// 4. under the lock: replay window, rotation, roaming, timers, allowed IPs (`Engine.acceptTransport`);
+// 5. without the lock: the inner packets go through `GROTable`, which coalesces runs of one TCP (or UDP)
+//    flow into super-packets, and each item is one TUN write, in arrival order.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import CWireGuardLinux
+import WireGuardIPC
+import WireGuardModel
+import WireGuardOffload
+import WireGuardProtocol
+
+final class ReceivePath {
+    /// Datagrams (or GRO buffers) per recvmmsg.
+    static let batchSize = 32
+    /// Messages one batch may hold once GRO buffers are cut: 32 buffers of up to 64 datagrams.
+    static let maxMessages = 2048
+    static let tagV4: UInt64 = 1, tagV6: UInt64 = 2, tagStop: UInt64 = 3
+
+    private unowned let device: Device
+    private let batch = PacketBatch(count: ReceivePath.batchSize)
+    /// Coalesces inner packets when the TUN takes virtio-net headers; nil writes them one by one.
+    private let gro: GROTable?
+    // One entry per message of the batch.
+    private let messages: UnsafeMutablePointer<UnsafeMutableRawPointer>
+    private let lengths: UnsafeMutablePointer<Int>
+    private let origins: UnsafeMutablePointer<Int>
+    private let sessions: UnsafeMutablePointer<TransportSession?>
+    private let opened: UnsafeMutablePointer<(plaintextLength: Int, counter: UInt64)>
+    private let inner: UnsafeMutablePointer<Range<Int>?>
+    private let sources: UnsafeMutablePointer<Endpoint?>
+    private var effects: [Effect] = []
+    let epollFD: Int32
+
+    init(device: Device, gro: GROTable?) throws(SystemError) {
+        self.device = device
+        self.gro = gro
+        let n = Self.maxMessages
+        messages = .allocate(capacity: n)
+        lengths = .allocate(capacity: n)
+        origins = .allocate(capacity: n)
+        sessions = .allocate(capacity: n)
+        sessions.initialize(repeating: nil, count: n)
+        opened = .allocate(capacity: n)
+        inner = .allocate(capacity: n)
+        inner.initialize(repeating: nil, count: n)
+        sources = .allocate(capacity: Self.batchSize)
+        sources.initialize(repeating: nil, count: Self.batchSize)
+        effects.reserveCapacity(64)
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epollFD >= 0 else { throw .last("epoll_create1") }
+        try device.watch(device.stopFD, tag: Self.tagStop, in: epollFD)
+    }
+
+    deinit {
+        messages.deallocate()
+        lengths.deallocate()
+        origins.deallocate()
+        sessions.deinitialize(count: Self.maxMessages)
+        sessions.deallocate()
+        opened.deallocate()
+        inner.deallocate()
+        sources.deinitialize(count: Self.batchSize)
+        sources.deallocate()
+        close(epollFD)
+    }
+
+    /// Adds the current sockets to this thread's epoll set (after every bind; closed ones leave it).
+    func watchSockets(_ bind: UDPBind) throws(SystemError) {
+        try device.watch(bind.v4, tag: Self.tagV4, in: epollFD)
+        if bind.v6 >= 0 { try device.watch(bind.v6, tag: Self.tagV6, in: epollFD) }
+    }
+
+    /// The thread's loop.
+    func run() {
+        var events = (epoll_event(), epoll_event(), epoll_event())
+        while true {
+            let n = withUnsafeMutableBytes(of: &events) {
+                epoll_wait(epollFD, $0.baseAddress!.assumingMemoryBound(to: epoll_event.self), 3, -1)
+            }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 || device.isStopping { return }
+            for i in 0..<Int(n) {
+                let tag = withUnsafeBytes(of: &events) {
+                    $0.baseAddress!.assumingMemoryBound(to: epoll_event.self)[i].data.u64
+                }
+                if tag == Self.tagStop { return }
+                drain(v6: tag == Self.tagV6)
+            }
+        }
+    }
+
+    private func drain(v6: Bool) {
+        for _ in 0..<Device.batchesPerWakeup {
+            batch.resetForReceive()
+            device.socketLock.lockShared()
+            let fd = v6 ? device.bind.v6 : device.bind.v4
+            let n = fd >= 0 ? Int(wg_recv_batch(fd, batch.datagrams, UInt32(batch.count))) : 0
+            device.socketLock.unlock()
+            guard n > 0 else { return }
+            process(count: n)
+            if n < batch.count { return }
+        }
+    }
+
+    private func process(count: Int) {
+        effects.removeAll(keepingCapacity: true)
+        // Cut GRO buffers into messages.
+        var total = 0
+        var handshakes = 0
+        for i in 0..<count {
+            let d = batch.datagrams[i]
+            sources[i] = d.length > 0 ? d.remoteEndpoint : nil
+            guard sources[i] != nil else { continue }
+            let length = Int(d.length)
+            let step = d.segment_size > 0 ? Int(d.segment_size) : length
+            var offset = 0
+            while offset < length && total < Self.maxMessages {
+                messages[total] = UnsafeMutableRawPointer(d.data + offset)
+                lengths[total] = min(step, length - offset)
+                origins[total] = i
+                if messages[total].load(as: UInt8.self) != UInt8(MessageType.transport.rawValue) { handshakes += 1 }
+                total += 1
+                offset += step
+            }
+        }
+        let engine = device.engine
+        var wake = false, handled = false
+        device.lock.lock()
+        var now = SystemClock.now()
+        // The handshake messages queued in this batch approximate the backlog that decides "under load".
+        if handshakes > 0 { engine.reportHandshakeBacklog(handshakes, now: now.monotonic) }
+        for m in 0..<total {
+            let p = messages[m], n = lengths[m], source = sources[origins[m]]!
+            if let session = engine.lookupTransport(p, count: n, now: now) {
+                sessions[m] = session
+                continue
+            }
+            sessions[m] = nil
+            guard n >= 4, UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)) != MessageType.transport.rawValue
+            else { continue }  // a transport message of an unknown session: dropped
+            let buffer = UnsafeMutableRawBufferPointer(start: p, count: n)
+            _ = engine.handleDatagram(buffer: buffer, count: n, from: source, now: now, effects: &effects)
+            device.learnSource(of: batch.datagrams[origins[m]], from: source)
+            handled = true
+        }
+        if handled { wake = device.isEarlierThanArmed(engine.nextDeadline) }
+        device.lock.unlock()
+
+        var authenticated = 0
+        for m in 0..<total {
+            guard let session = sessions[m] else { continue }
+            if let result = session.keypair.open(message: messages[m], length: lengths[m]) {
+                opened[m] = result
+                authenticated += 1
+            } else {
+                sessions[m] = nil
+            }
+        }
+
+        if authenticated > 0 {
+            device.lock.lock()
+            now = SystemClock.now()
+            for m in 0..<total {
+                guard let session = sessions[m] else { continue }
+                let source = sources[origins[m]]!
+                inner[m] = engine.acceptTransport(session, counter: opened[m].counter, buffer: messages[m],
+                                                  length: opened[m].plaintextLength, wireLength: lengths[m], from: source,
+                                                  now: now, effects: &effects)
+                device.learnSource(of: batch.datagrams[origins[m]], from: source)
+                wake = wake || device.isEarlierThanArmed(session.peerDeadline)
+                sessions[m] = nil
+            }
+            device.lock.unlock()
+            deliver(total)
+        }
+        if wake { device.wakeControl() }
+        if !effects.isEmpty { device.perform(effects) }
+    }
+
+    /// Writes the accepted inner packets to the TUN, coalesced where possible.
+    private func deliver(_ total: Int) {
+        let tun = device.tun
+        for m in 0..<total {
+            guard let range = inner[m] else { continue }
+            inner[m] = nil
+            let packet = messages[m] + range.lowerBound
+            if let gro {
+                if !gro.add(packet, length: range.count) {
+                    gro.flush { device.writeToTun($0) }
+                    _ = gro.add(packet, length: range.count)
+                }
+            } else {
+                do { try tun.writePacket(packet, count: range.count) } catch {
+                    device.logger.error("Failed to write packet to TUN device: \(error)")
+                }
+            }
+        }
+        gro?.flush { device.writeToTun($0) }
+    }
+}

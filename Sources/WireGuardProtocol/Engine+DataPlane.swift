@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+// The engine's side of a multi-threaded data plane (architecture.md, addendum): the engine stays the only
+// owner of protocol state, and hands out just enough for cryptography to run elsewhere.
+// - Send: `reserveSend` routes a run of packets that share a destination (one TUN super-packet's segments),
+//   reserves that many counters on the peer's current keypair and does the timer and key-freshness
+//   bookkeeping once for the run. The caller seals outside the engine with `Keypair.seal(packet:length:
+//   counter:)`, on the keypair's data-plane context.
+// - Receive: `lookupTransport` finds the keypair of a transport message; the caller opens it outside the
+//   engine (`Keypair.open`); `acceptTransport` then applies the replay window, rotation, roaming, timers and
+//   the allowed-IPs check — exactly what `handleDatagram` does for a transport message, in the same order.
+// Every entry point here must be called with the engine's owner holding its lock.
+
+import WireGuardCrypto
+import WireGuardModel
+
+/// Counters reserved on one keypair for a run of packets to one endpoint.
+public struct SendReservation {
+    /// The keypair to seal with (its data-plane context).
+    public let keypair: Keypair
+    /// The counter of the run's first packet; packet i uses `firstCounter + i`.
+    public let firstCounter: UInt64
+    /// How many packets of the run got counters (may be fewer than asked when the keypair is exhausted).
+    public let count: Int
+    public let endpoint: Endpoint
+    /// The inner MTU padding is computed for.
+    public let mtu: Int
+    /// The peer's earliest timer deadline after this run's bookkeeping (the host re-arms its timer if earlier).
+    public let peerDeadline: Instant?
+}
+
+/// A transport message's session, found before it is opened.
+public struct TransportSession {
+    public let keypair: Keypair
+    let peer: PeerState
+
+    /// The peer's earliest timer deadline (read under the engine owner's lock, after `acceptTransport`).
+    public var peerDeadline: Instant? { peer.nextDeadline }
+}
+
+extension Engine {
+    /// Reserves counters for `count` packets to `destination` on its peer's current session. `length(i)` is
+    /// the inner length of packet i (for the transfer counters). Returns nil when nothing can be sent at
+    /// once — no peer routes the address, it has no endpoint, packets are already staged, or no session is
+    /// usable — then the caller passes each packet to `handleTunPacket(buffer:…)`, which stages it and
+    /// starts a handshake. A reservation shorter than `count` leaves the rest to that same path.
+    public func reserveSend(to destination: IPAddress, count: Int, now: Now, effects: inout [Effect],
+                            length: (Int) -> Int) -> SendReservation? {
+        guard count > 0, let peer = route(to: destination), let endpoint = peer.endpoint, peer.staged.isEmpty,
+              let keypair = peer.keypairs.current else { return nil }
+        let t = now.monotonic
+        guard keypair.isUsableForSending(now: t), let first = keypair.reserveCounters(count) else { return nil }
+        let granted = Int(min(UInt64(count), Constants.rejectAfterMessages - first))
+        var bytes = 0
+        for i in 0..<granted {
+            let n = length(i)
+            bytes += n + IPPacket.padding(length: n, mtu: mtu) + Constants.transportOverhead
+        }
+        peer.timersAnyAuthenticatedPacketTraversal(now: t)
+        peer.timersAnyAuthenticatedPacketSent()
+        peer.txBytes &+= UInt64(bytes)
+        peer.timersDataSent(now: t, random: random)
+        keepKeyFreshSending(peer, keypair, now: now, effects: &effects)
+        return SendReservation(keypair: keypair, firstCounter: first, count: granted, endpoint: endpoint, mtu: mtu,
+                               peerDeadline: peer.nextDeadline)
+    }
+
+    /// The session a transport message of `count` bytes at `message` belongs to, if it is known and may
+    /// still receive. Nil means drop.
+    @inline(__always)
+    public func lookupTransport(_ message: UnsafeRawPointer, count: Int, now: Now) -> TransportSession? {
+        guard count >= MessageType.transportMinimumSize,
+              UInt32(littleEndian: message.loadUnaligned(as: UInt32.self)) == MessageType.transport.rawValue
+        else { return nil }
+        let index = UInt32(littleEndian: message.loadUnaligned(fromByteOffset: TransportHeader.receiverOffset,
+                                                               as: UInt32.self))
+        guard case .keypair(let keypair, let peer)? = indexTable[index],
+              keypair.isUsableForReceiving(now: now.monotonic) else { return nil }
+        return TransportSession(keypair: keypair, peer: peer)
+    }
+
+    /// Completes the receipt of a transport message that `session.keypair.open` authenticated: `length` bytes
+    /// of plaintext at `buffer + 16`, sent with `counter`, `wireLength` bytes on the wire. Returns the range
+    /// of `buffer` holding the inner packet to write to the TUN, or nil (replayed, keepalive, invalid inner
+    /// packet, source not allowed).
+    public func acceptTransport(_ session: TransportSession, counter: UInt64, buffer: UnsafeMutableRawPointer,
+                                length: Int, wireLength: Int, from source: Endpoint, now: Now,
+                                effects: inout [Effect]) -> Range<Int>? {
+        let keypair = session.keypair, peer = session.peer
+        guard keypair.replayFilter.validate(counter) else { return nil }
+        let t = now.monotonic
+        peer.rxBytes &+= UInt64(wireLength)
+        let rotation = peer.keypairs.received(with: keypair)
+        if rotation.rotated {
+            // The responder's first proof that the initiator has the keys: the session is complete.
+            destroy(rotation.dropped.map { [$0] } ?? [])
+            peer.timersHandshakeComplete(wall: now.wall)
+            effects.append(.event(.handshakeCompleted(peer: peer.publicKey)))
+            sendStagedPackets(peer, now: now, effects: &effects)
+        }
+        updateEndpoint(peer, source, effects: &effects)
+        keepKeyFreshReceiving(peer, now: now, effects: &effects)
+        peer.timersAnyAuthenticatedPacketTraversal(now: t)
+        peer.timersAnyAuthenticatedPacketReceived()
+        guard length > 0 else { return nil }  // keepalive
+        peer.timersDataReceived(now: t)
+
+        let content = TransportHeader.contentOffset
+        guard let (innerSource, innerLength) = IPPacket.sourceAndLength(buffer + content, length: length) else {
+            effects.append(.event(.rejected(.invalidInnerPacket, from: source, peer: peer.publicKey)))
+            return nil
+        }
+        guard allowedIPs.lookup(innerSource) === peer else {
+            effects.append(.event(.rejected(.disallowedSource(innerSource), from: source, peer: peer.publicKey)))
+            return nil
+        }
+        return content..<(content + innerLength)
+    }
+}
