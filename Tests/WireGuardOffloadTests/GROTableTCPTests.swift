@@ -100,6 +100,10 @@ import WireGuardOffload
     @Test func ipv4OptionsNeverCoalesce() {
         let segments = tcpSegments(ipOptions: [1, 1, 1, 0])
         expectGroups(GROHarness().run(segments), segments, [[0], [1], [2], [3], [4], [5]])
+        // Nor do they take the only flow slot from a flow that can.
+        let b = tcpSegments { _, _, tcp in tcp.sport = 40001 }
+        let inputs = [segments[0], b[0], b[1]]
+        expectGroups(GROHarness(maxFlows: 1).run(inputs), inputs, [[0], [1, 2]])
     }
 
     @Test func differentIPFieldsBreak() {
@@ -188,8 +192,23 @@ import WireGuardOffload
         var other = fragment
         other[19] = 9        // another destination: closes nothing
         fixIPv4Checksum(&other)
-        let inputs = [s[0], s[1], other, s[2], fragment, s[3], s[4]]
-        expectGroups(GROHarness().run(inputs), inputs, [[0, 1, 3], [2], [4], [5, 6]])
+        var truncated = Array(s[0][0..<30])   // a TCP header cut short: its ports cannot be trusted
+        put16(&truncated, 2, 30)
+        fixIPv4Checksum(&truncated)
+        let inputs = [s[0], s[1], other, s[2], fragment, s[3], s[4], truncated, s[5]]
+        expectGroups(GROHarness().run(inputs), inputs, [[0, 1, 3], [2], [4], [5, 6], [7], [8]])
+    }
+
+    @Test func hiddenTransportHeaderClosesIPv6FlowsBetweenTheSameAddresses() {
+        let s = tcpSegments(v6: true)
+        // A hop-by-hop options header hides the transport; ICMPv6 does not.
+        let hopByHop = ipPacket(IPSpec(v6: true), proto: 0, transport: [6, 0, 1, 4, 0, 0, 0, 0] + patternPayload(40))
+        let icmp = ipPacket(IPSpec(v6: true), proto: 58, transport: [128, 0, 0, 0, 0, 1, 0, 1])
+        var truncated = s[0]   // a TCP header cut short: its ports cannot be trusted either
+        truncated = Array(truncated[0..<50])
+        put16(&truncated, 4, 10)
+        let inputs = [s[0], s[1], icmp, s[2], hopByHop, s[3], s[4], truncated, s[5]]
+        expectGroups(GROHarness().run(inputs), inputs, [[0, 1, 3], [2], [4], [5, 6], [7], [8]])
     }
 
     @Test func flowSlotsExhaustedGoOutAlone() {
@@ -210,6 +229,13 @@ import WireGuardOffload
         // 46 × 1400 + headers fits in 65535 bytes, 47 does not.
         let segments = tcpSegments(v6: v6, sizes: Array(repeating: 1400, count: 50), pshLast: false)
         expectGroups(GROHarness().run(segments), segments, [Array(0..<46), Array(46..<50)])
+    }
+
+    @Test func atMostTheBufferCapacity() {
+        // Room for the virtio-net header and 3000 bytes of packet: two 1052-byte segments fit, three do not.
+        let segments = tcpSegments(pshLast: false)
+        let harness = GROHarness(bufferCapacity: VirtioNetHeader.size + 3000)
+        expectGroups(harness.run(segments), segments, [[0, 1], [2, 3], [4, 5]])
     }
 
     @Test func tableFullAsksForAFlush() {

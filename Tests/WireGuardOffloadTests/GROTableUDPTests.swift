@@ -70,6 +70,14 @@ import WireGuardOffload
         expectGroups(GROHarness(coalesceUDP: true).run(corrupt), corrupt, [[0, 1], [2]])
     }
 
+    @Test func ipv4OptionsNeverCoalesce() {
+        let segments = udpSegments(sizes: [1200, 1200]) { _, ip in ip.ipOptions = [1, 1, 1, 0] }
+        expectGroups(GROHarness(coalesceUDP: true).run(segments), segments, [[0], [1]])
+        let b = udpSegments(sizes: [1200, 1200], sport: 5001)
+        let inputs = [segments[0], b[0], b[1]]
+        expectGroups(GROHarness(coalesceUDP: true, maxFlows: 1).run(inputs), inputs, [[0], [1, 2]])
+    }
+
     @Test func fixedIDWithDontFragmentCoalesces() {
         let segments = udpSegments(sizes: [1200, 1200, 1200]) { _, ip in ip.id = 0 }
         expectGroups(GROHarness(coalesceUDP: true).run(segments), segments, [[0, 1, 2]], resplit: false)

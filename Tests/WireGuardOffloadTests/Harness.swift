@@ -90,8 +90,9 @@ final class GROHarness {
     let table: GROTable
     private var held: [(UnsafeMutableRawPointer, [UInt8])] = []
 
-    init(coalesceUDP: Bool = false, maxFlows: Int = 16, maxItems: Int = 1024) {
-        table = GROTable(maxFlows: maxFlows, maxItems: maxItems)
+    init(coalesceUDP: Bool = false, maxFlows: Int = 16, maxItems: Int = 1024,
+         bufferCapacity: Int = 65535 + VirtioNetHeader.size) {
+        table = GROTable(maxFlows: maxFlows, bufferCapacity: bufferCapacity, maxItems: maxItems)
         table.coalesceUDP = coalesceUDP
     }
 

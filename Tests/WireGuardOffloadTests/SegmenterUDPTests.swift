@@ -65,6 +65,18 @@ import WireGuardOffload
         }
     }
 
+    @Test func completedZeroIsStoredAsAllOnes() throws {
+        // Two payload bytes chosen so the UDP checksum computes to zero: it must go out as 0xFFFF.
+        var good = udpPacket(payload: [5, 6, 7, 8, 0, 0])
+        put16(&good, 26, 0)
+        let (s, d) = Ref.addresses(good)
+        let pseudo = Ref.pseudo(s, d, proto: 17, length: good.count - 20)
+        put16(&good, good.count - 2, ~Ref.sum(good[20...], initial: UInt32(pseudo)))
+        put16(&good, 26, 0xFFFF)
+        let packet = withPartialChecksum(good)
+        #expect(try #require(split(packet, partialHeader(packet))).packets == [good])
+    }
+
     @Test func plainPacketIsCopied() throws {
         let packet = tcpPacket(payload: patternPayload(100))
         let out = try #require(split(packet, plainHeader, startOffset: 0, headroom: 0, tailroom: 0))
