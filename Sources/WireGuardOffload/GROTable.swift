@@ -13,9 +13,19 @@
 //    starts afresh: the kernel instead lets a CWR packet head a super-packet marked GSO_ECN, but CWR is rare
 //    (once per congestion event) and emitting it alone keeps the write path free of ECN GSO semantics.
 //  - A packet without payload (a pure ACK) never coalesces: it has nothing to add.
+//  - Against the super-packet: same TOS / traffic class (ECN bits included), TTL / hop limit, DF and IPv6
+//    flow label; IPv4 IDs counting up by one (or, with DF, one fixed ID, as the kernel allows). TCP: the
+//    exact next sequence number (no gap, no overlap), the same ACK number and window (tcp_gro_receive
+//    flushes on either: the window shares a 32-bit word with the flags it compares), the same header
+//    length and byte-identical options, the same flags (PSH aside).
+//  - Every segment's payload equals the first's (the GSO size) except a shorter last one; nothing follows
+//    a shorter one, and nothing follows PSH.
 //  - UDP: the UDP length must equal the packet's, and the checksum must not be zero (as
 //    udp_gro_receive_segment: re-segmentation always computes checksums, and a zero one cannot be verified).
 //  - At most 64 segments, at most 65535 bytes of IPv4 total length or IPv6 payload, and what the buffer holds.
+//  - Checksums (IPv4 header, TCP/UDP) of every packet in a super-packet are verified, as GRO does: the
+//    super-packet goes up as CHECKSUM_PARTIAL and is never checked again. A packet that fails is written
+//    alone, unchanged, for the kernel to drop.
 //
 // Order: packets of one flow never overtake each other. A flow has at most one open item, always its
 // latest, and a packet of that flow that cannot join it closes it (so later packets cannot join an item
@@ -106,7 +116,8 @@ public final class GROTable {
     /// is). A packet that is not a coalescing candidate, or is malformed, is written alone, in order.
     ///
     /// - Returns: false, having added nothing, when the packet would need a new TUN write but `maxItems`
-    ///   are already pending: call `flush` and add it again (which then succeeds). True otherwise.
+    ///   are already pending: call `flush` and add it again (which then succeeds). True otherwise. (A refused
+    ///   packet may still have closed its flow's super-packet; that only means nothing more joins it.)
     public func add(_ packet: UnsafeMutableRawPointer, length: Int) -> Bool {
         precondition(!flushing, "GROTable.add called from inside flush")
         let p = UnsafeRawPointer(packet)
@@ -118,7 +129,7 @@ public final class GROTable {
         // The transport header length, or 0 when the transport header is not there to read.
         var transportHeaderLength = 0
         if ip.isFragment {
-            transportHeaderLength = 0
+            // Only the first fragment has the transport header, and even that one cannot coalesce.
         } else if isTCP {
             if length >= t + Layout.tcpMinHeaderLength {
                 let declared = Int(p.u8(t + Layout.tcpDataOffset) >> 4) * 4

@@ -26,7 +26,8 @@ public enum Segmenter {
     /// For each segment, in order: `arenaOffset` is rounded up to a multiple of `alignment`, `headroom` bytes
     /// are left, the packet is written (its arena offset and length go to `segments[i]`), and `tailroom` bytes
     /// are left; on success `arenaOffset` ends after the last segment's tailroom. Headroom and tailroom bytes
-    /// are not written.
+    /// are not written. Offsets are relative to `arena`: give it a 16-byte-aligned base for the headroom to
+    /// be 16-byte aligned in memory.
     ///
     /// - gsoType NONE: one segment, a copy. With NEEDS_CSUM the checksum field at
     ///   checksumStart + checksumOffset, which holds the pseudo-header partial sum, is completed over the bytes
