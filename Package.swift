@@ -2,6 +2,10 @@
 // SPDX-License-Identifier: MIT
 import PackageDescription
 
+// The data path's modules skip the runtime exclusivity checks in release builds: the compiler's static checks
+// stay, and the dynamic ones cost a swift_beginAccess on every class-property access of every packet.
+let dataPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "wireguard-swift",
     products: [
@@ -19,17 +23,18 @@ let package = Package(
         ),
         .target(name: "WireGuardCrypto", dependencies: ["CWireGuardCrypto"]),
         .target(name: "WireGuardModel", dependencies: ["WireGuardCrypto"]),
-        .target(name: "WireGuardProtocol", dependencies: ["WireGuardCrypto", "WireGuardModel"]),
+        .target(name: "WireGuardProtocol", dependencies: ["WireGuardCrypto", "WireGuardModel"], swiftSettings: dataPath),
         // Pure byte transforms for TUN and UDP offloads: virtio-net header, TSO/USO segmentation, GRO
         // coalescing, Internet checksums. No system calls.
-        .target(name: "WireGuardOffload"),
+        .target(name: "WireGuardOffload", swiftSettings: dataPath),
         // Linux calls Swift cannot make: variadic ioctls (TUN, SIOCGIFMTU) and the CMSG macros.
         .target(name: "CWireGuardLinux"),
         .target(name: "WireGuardIPC", dependencies: ["WireGuardModel"]),
         .target(
             name: "WireGuardDevice",
             dependencies: ["CWireGuardLinux", "WireGuardIPC", "WireGuardProtocol", "WireGuardModel", "WireGuardCrypto",
-                           "WireGuardOffload"]
+                           "WireGuardOffload"],
+            swiftSettings: dataPath
         ),
         .target(name: "WireGuardTools", dependencies: ["WireGuardDevice", "WireGuardIPC", "WireGuardModel", "WireGuardCrypto"]),
         .executableTarget(name: "wireguard-swift", dependencies: ["WireGuardTools"]),

@@ -26,7 +26,7 @@ final class ReceivePath {
     static let maxMessages = 2048
     static let tagV4: UInt64 = 1, tagV6: UInt64 = 2, tagStop: UInt64 = 3
 
-    private unowned let device: Device
+    private unowned(unsafe) let device: Device  // the device joins this thread before it goes
     private let batch = PacketBatch(count: ReceivePath.batchSize)
     /// Coalesces inner packets when the TUN takes virtio-net headers; nil writes them one by one.
     private let gro: GROTable?
@@ -139,20 +139,28 @@ final class ReceivePath {
         var now = SystemClock.now()
         // The handshake messages queued in this batch approximate the backlog that decides "under load".
         if handshakes > 0 { engine.reportHandshakeBacklog(handshakes, now: now.monotonic) }
+        var lastIndex: UInt32?
+        var lastSession: TransportSession?
         for m in 0..<total {
             let p = messages[m], n = lengths[m], source = sources[origins[m]]!
-            if let session = engine.lookupTransport(p, count: n, now: now) {
-                sessions[m] = session
+            if n >= MessageType.transportMinimumSize,
+               UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)) == MessageType.transport.rawValue {
+                // A GRO run is one session: look its receiver index up once.
+                let index = p.loadUnaligned(fromByteOffset: TransportHeader.receiverOffset, as: UInt32.self)
+                if index != lastIndex {
+                    lastIndex = index
+                    lastSession = engine.lookupTransport(p, count: n, now: now)
+                }
+                sessions[m] = lastSession  // nil: an unknown session, dropped
                 continue
             }
             sessions[m] = nil
-            guard n >= 4, UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)) != MessageType.transport.rawValue
-            else { continue }  // a transport message of an unknown session: dropped
             let buffer = UnsafeMutableRawBufferPointer(start: p, count: n)
             _ = engine.handleDatagram(buffer: buffer, count: n, from: source, now: now, effects: &effects)
             device.learnSource(of: batch.datagrams[origins[m]], from: source)
             handled = true
         }
+        lastSession = nil
         if handled { wake = device.isEarlierThanArmed(engine.nextDeadline) }
         device.lock.unlock()
 
@@ -168,20 +176,38 @@ final class ReceivePath {
         }
 
         if authenticated > 0 {
+            // Compact the authenticated messages to the front, keeping their order.
+            var kept = 0
+            for m in 0..<total where sessions[m] != nil {
+                if kept != m {
+                    messages[kept] = messages[m]
+                    lengths[kept] = lengths[m]
+                    origins[kept] = origins[m]
+                    opened[kept] = opened[m]
+                    sessions[kept] = sessions[m]
+                    sessions[m] = nil
+                }
+                kept += 1
+            }
             device.lock.lock()
             now = SystemClock.now()
-            for m in 0..<total {
-                guard let session = sessions[m] else { continue }
-                let source = sources[origins[m]]!
-                inner[m] = engine.acceptTransport(session, counter: opened[m].counter, buffer: messages[m],
-                                                  length: opened[m].plaintextLength, wireLength: lengths[m], from: source,
-                                                  now: now, effects: &effects)
-                device.learnSource(of: batch.datagrams[origins[m]], from: source)
+            var start = 0
+            while start < kept {
+                // A run: one session (keypair) from one datagram buffer, hence one source.
+                let session = sessions[start]!
+                var end = start + 1
+                while end < kept && origins[end] == origins[start] && sessions[end]!.keypair === session.keypair { end += 1 }
+                let origin = origins[start]
+                engine.acceptTransports(session, count: end - start, messages: messages + start, opened: opened + start,
+                                        wireLengths: lengths + start, results: inner + start,
+                                        from: sources[origin]!, now: now, effects: &effects)
+                device.learnSource(of: batch.datagrams[origin], from: sources[origin]!)
                 wake = wake || device.isEarlierThanArmed(session.peerDeadline)
-                sessions[m] = nil
+                start = end
             }
+            for m in 0..<kept { sessions[m] = nil }
             device.lock.unlock()
-            deliver(total)
+            deliver(kept)
         }
         if wake { device.wakeControl() }
         if !effects.isEmpty { device.perform(effects) }

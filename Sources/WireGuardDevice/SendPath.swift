@@ -29,7 +29,7 @@ final class SendPath {
     /// A TUN read: virtio-net header and up to 64 KiB of packet.
     static let readCapacity = VirtioNetHeader.size + 65535
 
-    private unowned let device: Device
+    private unowned(unsafe) let device: Device  // the device joins this thread before it goes
     private let readBuffer: UnsafeMutableRawPointer
     private let arena: UnsafeMutableRawPointer
     private let segments: UnsafeMutablePointer<Segment>

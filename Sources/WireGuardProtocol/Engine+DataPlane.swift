@@ -8,6 +8,10 @@
 // - Receive: `lookupTransport` finds the keypair of a transport message; the caller opens it outside the
 //   engine (`Keypair.open`); `acceptTransport` then applies the replay window, rotation, roaming, timers and
 //   the allowed-IPs check — exactly what `handleDatagram` does for a transport message, in the same order.
+//   `acceptTransports` does the same for a run of messages of one session from one source, with the
+//   per-peer bookkeeping (rotation, roaming, timers) once for the run: each of those steps only records "a
+//   packet authenticated now", so once per run leaves the state once per packet leaves (the data-received
+//   timer, which counts a second packet, runs twice).
 // Every entry point here must be called with the engine's owner holding its lock.
 
 import WireGuardCrypto
@@ -114,5 +118,60 @@ extension Engine {
             return nil
         }
         return content..<(content + innerLength)
+    }
+
+    /// `acceptTransport` for `count` messages of `session` from `source`, opened by the caller: message i is
+    /// at `messages[i]`, `wireLengths[i]` bytes on the wire, with the plaintext length and counter in
+    /// `opened[i]`. Sets `results[i]` to the inner packet's range in message i, or nil (replayed, keepalive,
+    /// invalid, source not allowed).
+    public func acceptTransports(_ session: TransportSession, count: Int,
+                                 messages: UnsafePointer<UnsafeMutableRawPointer>,
+                                 opened: UnsafePointer<(plaintextLength: Int, counter: UInt64)>,
+                                 wireLengths: UnsafePointer<Int>, results: UnsafeMutablePointer<Range<Int>?>,
+                                 from source: Endpoint, now: Now, effects: inout [Effect]) {
+        let keypair = session.keypair, peer = session.peer
+        let content = TransportHeader.contentOffset
+        var fresh = 0, data = 0, bytes = 0
+        // The allowed-IPs answer for the last inner source: a run is mostly one flow.
+        var lastSource: IPAddress?
+        var lastAllowed = false
+        for i in 0..<count {
+            results[i] = nil
+            guard keypair.replayFilter.validate(opened[i].counter) else { continue }
+            fresh += 1
+            bytes += wireLengths[i]
+            let length = opened[i].plaintextLength
+            guard length > 0 else { continue }  // keepalive
+            data += 1
+            guard let (innerSource, innerLength) = IPPacket.sourceAndLength(messages[i] + content, length: length) else {
+                effects.append(.event(.rejected(.invalidInnerPacket, from: source, peer: peer.publicKey)))
+                continue
+            }
+            if innerSource != lastSource {
+                lastSource = innerSource
+                lastAllowed = allowedIPs.lookup(innerSource) === peer
+            }
+            guard lastAllowed else {
+                effects.append(.event(.rejected(.disallowedSource(innerSource), from: source, peer: peer.publicKey)))
+                continue
+            }
+            results[i] = content..<(content + innerLength)
+        }
+        guard fresh > 0 else { return }
+        let t = now.monotonic
+        peer.rxBytes &+= UInt64(bytes)
+        let rotation = peer.keypairs.received(with: keypair)
+        if rotation.rotated {
+            destroy(rotation.dropped.map { [$0] } ?? [])
+            peer.timersHandshakeComplete(wall: now.wall)
+            effects.append(.event(.handshakeCompleted(peer: peer.publicKey)))
+            sendStagedPackets(peer, now: now, effects: &effects)
+        }
+        updateEndpoint(peer, source, effects: &effects)
+        keepKeyFreshReceiving(peer, now: now, effects: &effects)
+        peer.timersAnyAuthenticatedPacketTraversal(now: t)
+        peer.timersAnyAuthenticatedPacketReceived()
+        // Per packet, a second data packet while the keepalive timer runs asks for another keepalive.
+        for _ in 0..<min(data, 2) { peer.timersDataReceived(now: t) }
     }
 }
