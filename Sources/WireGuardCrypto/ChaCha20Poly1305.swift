@@ -13,16 +13,27 @@ public final class ChaCha20Poly1305Context {
 
     /// Prepares `key` (32 bytes) for sealing or opening. Returns nil if the key has the wrong length or
     /// OpenSSL cannot provide the cipher.
-    public init?(key: some BytesRepresentable, sealing: Bool) {
+    public convenience init?(key: some BytesRepresentable, sealing: Bool) {
+        self.init(key: key, sealing: sealing, throughEVP: false)
+    }
+
+    /// `init(key:sealing:)`, optionally forcing OpenSSL's EVP_Cipher* calls rather than the provider's own
+    /// functions (tests check that both give the same bytes).
+    init?(key: some BytesRepresentable, sealing: Bool, throughEVP: Bool) {
         guard let c = key.withBytes({ k -> OpaquePointer? in
-            guard k.count == 32 else { return nil }
-            return wg_aead_new(k.baseAddress!.assumingMemoryBound(to: UInt8.self), sealing ? 1 : 0)
+            guard k.count == ChaCha20Poly1305.keySize else { return nil }
+            return wg_aead_new_backend(k.baseAddress!.assumingMemoryBound(to: UInt8.self), sealing ? 1 : 0,
+                                       throughEVP ? 1 : 0)
         }) else { return nil }
         ctx = c
         isSealing = sealing
     }
 
     deinit { wg_aead_free(ctx) }
+
+    /// True when contexts call the OpenSSL provider's ChaCha20-Poly1305 functions directly (the fast path),
+    /// false when they go through EVP.
+    public static var usesProviderDispatch: Bool { wg_aead_uses_provider_dispatch() == 1 }
 
     /// The 12-byte WireGuard nonce for `counter`.
     @inline(__always)
@@ -35,10 +46,11 @@ public final class ChaCha20Poly1305Context {
     @inline(__always)
     public func seal(counter: UInt64, buffer: UnsafeMutableRawPointer, count: Int,
                      ad: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) -> Bool {
+        let b = buffer.assumingMemoryBound(to: UInt8.self)
+        // The transport path (no AD) builds the nonce in C: no closure, no nonce buffer on the Swift side.
+        if ad.isEmpty { return wg_aead_seal_counter(ctx, counter, b, count) == 1 }
         var n = ChaCha20Poly1305Context.nonce(counter)
-        return withUnsafeBytes(of: &n) { nonce in
-            seal(nonce: nonce, buffer: buffer, count: count, ad: ad)
-        }
+        return withUnsafeBytes(of: &n) { seal(nonce: $0, buffer: buffer, count: count, ad: ad) }
     }
 
     /// Opens `count` bytes of ciphertext followed by a 16-byte tag at `buffer`, in place. On success the
@@ -46,16 +58,16 @@ public final class ChaCha20Poly1305Context {
     @inline(__always)
     public func open(counter: UInt64, buffer: UnsafeMutableRawPointer, count: Int,
                      ad: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) -> Bool {
+        let b = buffer.assumingMemoryBound(to: UInt8.self)
+        if ad.isEmpty { return wg_aead_open_counter(ctx, counter, b, count) == 1 }
         var n = ChaCha20Poly1305Context.nonce(counter)
-        return withUnsafeBytes(of: &n) { nonce in
-            open(nonce: nonce, buffer: buffer, count: count, ad: ad)
-        }
+        return withUnsafeBytes(of: &n) { open(nonce: $0, buffer: buffer, count: count, ad: ad) }
     }
 
     /// `seal` with an arbitrary 12-byte nonce (RFC vectors, XChaCha20).
     public func seal(nonce: UnsafeRawBufferPointer, buffer: UnsafeMutableRawPointer, count: Int,
                      ad: UnsafeRawBufferPointer) -> Bool {
-        precondition(nonce.count == 12)
+        precondition(nonce.count == ChaCha20Poly1305.nonceSize)
         let b = buffer.assumingMemoryBound(to: UInt8.self)
         return wg_aead_seal(ctx, nonce.baseAddress!.assumingMemoryBound(to: UInt8.self),
                             ad.baseAddress?.assumingMemoryBound(to: UInt8.self), ad.count, b, count, b + count) == 1
@@ -64,15 +76,64 @@ public final class ChaCha20Poly1305Context {
     /// `open` with an arbitrary 12-byte nonce.
     public func open(nonce: UnsafeRawBufferPointer, buffer: UnsafeMutableRawPointer, count: Int,
                      ad: UnsafeRawBufferPointer) -> Bool {
-        precondition(nonce.count == 12)
+        precondition(nonce.count == ChaCha20Poly1305.nonceSize)
         let b = buffer.assumingMemoryBound(to: UInt8.self)
         return wg_aead_open(ctx, nonce.baseAddress!.assumingMemoryBound(to: UInt8.self),
                             ad.baseAddress?.assumingMemoryBound(to: UInt8.self), ad.count, b, count, b + count) == 1
     }
 }
 
-/// One-shot ChaCha20-Poly1305 for the handshake (allocating; not for the data path).
+/// One-shot ChaCha20-Poly1305 for the handshake and cookies. The in-place forms allocate nothing (OpenSSL
+/// reuses one wiped context per thread); the array forms allocate only their result.
 public enum ChaCha20Poly1305 {
+    /// Key, nonce and tag sizes in bytes.
+    public static let keySize = 32, nonceSize = 12, tagSize = 16
+
+    /// Seals `count` bytes at `buffer` in place under `key` and a WireGuard counter nonce, writing the tag at
+    /// `buffer + count` (the caller provides the tailroom). False if the key is not 32 bytes.
+    public static func seal(key: some BytesRepresentable, counter: UInt64 = 0, buffer: UnsafeMutableRawPointer,
+                            count: Int, ad: some BytesRepresentable) -> Bool {
+        var n = ChaCha20Poly1305Context.nonce(counter)
+        return withUnsafeBytes(of: &n) { seal(key: key, nonce: $0, buffer: buffer, count: count, ad: ad) }
+    }
+
+    /// Opens `count` bytes of ciphertext followed by its tag at `buffer`, in place. False when the tag does
+    /// not verify (the bytes are then unspecified) or the key is not 32 bytes.
+    public static func open(key: some BytesRepresentable, counter: UInt64 = 0, buffer: UnsafeMutableRawPointer,
+                            count: Int, ad: some BytesRepresentable) -> Bool {
+        var n = ChaCha20Poly1305Context.nonce(counter)
+        return withUnsafeBytes(of: &n) { open(key: key, nonce: $0, buffer: buffer, count: count, ad: ad) }
+    }
+
+    /// In-place seal with an explicit 12-byte nonce.
+    public static func seal(key: some BytesRepresentable, nonce: UnsafeRawBufferPointer, buffer: UnsafeMutableRawPointer,
+                            count: Int, ad: some BytesRepresentable) -> Bool {
+        run(key: key, nonce: nonce, ad: ad) { k, n, a in
+            let b = buffer.assumingMemoryBound(to: UInt8.self)
+            return wg_aead_seal_once(k, n, a.baseAddress?.assumingMemoryBound(to: UInt8.self), a.count, b, count, b + count)
+        }
+    }
+
+    /// In-place open with an explicit 12-byte nonce.
+    public static func open(key: some BytesRepresentable, nonce: UnsafeRawBufferPointer, buffer: UnsafeMutableRawPointer,
+                            count: Int, ad: some BytesRepresentable) -> Bool {
+        run(key: key, nonce: nonce, ad: ad) { k, n, a in
+            let b = buffer.assumingMemoryBound(to: UInt8.self)
+            return wg_aead_open_once(k, n, a.baseAddress?.assumingMemoryBound(to: UInt8.self), a.count, b, count, b + count)
+        }
+    }
+
+    private static func run(key: some BytesRepresentable, nonce: UnsafeRawBufferPointer, ad: some BytesRepresentable,
+                            _ body: (UnsafePointer<UInt8>, UnsafePointer<UInt8>, UnsafeRawBufferPointer) -> Int32) -> Bool {
+        precondition(nonce.count == nonceSize)
+        return key.withBytes { k in
+            guard k.count == keySize else { return false }
+            return ad.withBytes { a in
+                body(k.baseAddress!.assumingMemoryBound(to: UInt8.self), nonce.baseAddress!.assumingMemoryBound(to: UInt8.self), a) == 1
+            }
+        }
+    }
+
     /// AEAD(key, counter, plaintext, ad) = ciphertext || tag.
     public static func seal(key: some BytesRepresentable, counter: UInt64 = 0, plaintext: some BytesRepresentable,
                             ad: some BytesRepresentable) -> [UInt8] {
@@ -90,29 +151,26 @@ public enum ChaCha20Poly1305 {
     /// Seal with an explicit 12-byte nonce.
     public static func seal(key: some BytesRepresentable, nonce: UnsafeRawBufferPointer,
                             plaintext: some BytesRepresentable, ad: some BytesRepresentable) -> [UInt8] {
-        guard let ctx = ChaCha20Poly1305Context(key: key, sealing: true) else { fatalError("invalid AEAD key") }
-        var out = plaintext.withBytes { Array($0) }
-        let count = out.count
-        out.append(contentsOf: repeatElement(0, count: 16))
-        let ok = out.withUnsafeMutableBytes { buf in
-            ad.withBytes { ctx.seal(nonce: nonce, buffer: buf.baseAddress!, count: count, ad: $0) }
+        let count = plaintext.withBytes { $0.count }
+        var ok = false
+        let out = [UInt8](unsafeUninitializedCapacity: count + tagSize) { buf, n in
+            plaintext.withBytes { p in if count > 0 { UnsafeMutableRawBufferPointer(buf).copyMemory(from: p) } }
+            ok = seal(key: key, nonce: nonce, buffer: buf.baseAddress!, count: count, ad: ad)
+            n = count + tagSize
         }
-        precondition(ok, "ChaCha20-Poly1305 seal failed")
+        precondition(ok, "ChaCha20-Poly1305 seal failed (invalid key?)")
         return out
     }
 
     /// Open with an explicit 12-byte nonce.
     public static func open(key: some BytesRepresentable, nonce: UnsafeRawBufferPointer,
                             ciphertext: some BytesRepresentable, ad: some BytesRepresentable) -> [UInt8]? {
-        guard let ctx = ChaCha20Poly1305Context(key: key, sealing: false) else { return nil }
         var buf = ciphertext.withBytes { Array($0) }
-        guard buf.count >= 16 else { return nil }
-        let count = buf.count - 16
-        let ok = buf.withUnsafeMutableBytes { b in
-            ad.withBytes { ctx.open(nonce: nonce, buffer: b.baseAddress!, count: count, ad: $0) }
-        }
+        guard buf.count >= tagSize else { return nil }
+        let count = buf.count - tagSize
+        let ok = buf.withUnsafeMutableBytes { b in open(key: key, nonce: nonce, buffer: b.baseAddress!, count: count, ad: ad) }
         guard ok else { return nil }
-        buf.removeLast(16)
+        buf.removeLast(tagSize)
         return buf
     }
 }

@@ -17,16 +17,20 @@
 import WireGuardCrypto
 import WireGuardModel
 
-/// The local static key pair.
+/// The local static key pair. The private key is loaded into OpenSSL once, for every DH it takes part in
+/// (es as responder, se as initiator, and each peer's precomputed static-static DH).
 public final class StaticIdentity {
     public let privateKey: Secret
     public let publicKey: PublicKey
+    /// `privateKey` ready for DH. Like the engine that owns the identity, used from one thread at a time.
+    let keyPair: X25519.KeyPair
 
     /// Nil for the all-zero ("no") key.
     public init?(_ key: PrivateKey) {
-        guard let pub = key.publicKey else { return nil }
+        guard !key.isZero, let pair = X25519.KeyPair(privateKey: key.secret) else { return nil }
         privateKey = key.secret
-        publicKey = pub
+        publicKey = PublicKey(pair.publicKey)
+        keyPair = pair
     }
 }
 
@@ -39,12 +43,13 @@ enum HandshakeError: Error, Equatable {
     case lowOrderKey
 }
 
-/// An initiation whose static key decrypted: enough to find the peer, not yet to accept it.
+/// An initiation whose static key decrypted: enough to find the peer, not yet to accept it. `state` holds
+/// the chaining key; `finishConsumingInitiation` wipes its own copy, the caller's goes with its stack frame.
 struct PartialInitiation {
     let remoteStatic: PublicKey
-    let chainingKey: Secret
-    let hash: Bytes32
+    let state: NoiseSymmetricState
     let remoteEphemeral: Bytes32
+    var hash: Bytes32 { state.hash }
 }
 
 /// Keys produced by a completed handshake.
@@ -56,7 +61,9 @@ struct SessionKeys {
     let remoteIndex: UInt32
 }
 
-/// One peer's handshake state.
+/// One peer's handshake state. Every step works on a copy of the symmetric state (C, H, k: inline, no
+/// allocation), wipes it when done and commits it only on success. Beyond the message it builds, a
+/// handshake step allocates only the ephemeral key it creates (and OpenSSL's objects for it).
 final class Handshake {
     enum State: Equatable {
         case zeroed, createdInitiation, consumedInitiation, createdResponse, consumedResponse
@@ -65,6 +72,9 @@ final class Handshake {
     /// HASH(CONSTRUCTION) and HASH(Ci || IDENTIFIER).
     static let initialChainingKey = Blake2s.hash(Array("Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s".utf8))
     static let initialHash = Blake2s.hash(initialChainingKey, Array("WireGuard v1 zx2c4 Jason@zx2c4.com".utf8))
+    /// Plaintext sizes of the encrypted message fields: a static public key, a TAI64N timestamp, nothing.
+    static let staticSize = 32, timestampSize = 12
+    static let tagSize = ChaCha20Poly1305.tagSize
 
     private(set) var state = State.zeroed
     let remoteStatic: PublicKey
@@ -72,9 +82,11 @@ final class Handshake {
     /// or the peer's key is of low order: no handshake is then possible in either direction.
     var precomputedStaticStatic: Secret?
     var presharedKey: Secret = .zeros()
-    private var chainingKey: Secret?
-    private(set) var hash = Bytes32()
-    private var ephemeralPrivate: Secret?
+    private var noise = NoiseSymmetricState()
+    /// H of the handshake in flight.
+    var hash: Bytes32 { noise.hash }
+    /// Our ephemeral key while an initiation we created waits for its response.
+    private var ephemeral: X25519.KeyPair?
     private var remoteEphemeral = Bytes32()
     /// Our index for the handshake in flight (registered in the index table by the engine).
     var localIndex: UInt32 = 0
@@ -87,17 +99,17 @@ final class Handshake {
 
     init(remoteStatic: PublicKey) { self.remoteStatic = remoteStatic }
 
-    /// Recomputes the static-static DH for a new local identity.
+    /// Recomputes the static-static DH for a new local identity (one scalar multiplication, as the kernel's
+    /// precomputed_static_static), when the peer is created and whenever our private key changes.
     func setIdentity(_ identity: StaticIdentity?) {
-        precomputedStaticStatic = identity.flatMap { X25519.sharedSecret(privateKey: $0.privateKey, publicKey: remoteStatic.raw) }
+        precomputedStaticStatic = identity.flatMap { $0.keyPair.sharedSecret(with: remoteStatic.raw) }
     }
 
     /// Forgets the handshake in flight (keeps the replay and flood history).
     func clear() {
         state = .zeroed
-        chainingKey = nil
-        hash = Bytes32()
-        ephemeralPrivate = nil
+        noise.wipe()
+        ephemeral = nil
         remoteEphemeral = Bytes32()
         localIndex = 0
         remoteIndex = 0
@@ -107,40 +119,61 @@ final class Handshake {
         if let trace { trace(name, value.withBytes { Array($0) }) }
     }
 
+    private func record(_ name: String, chainingKeyOf st: NoiseSymmetricState) {
+        if trace != nil { st.withChainingKey { record(name, $0) } }
+    }
+
+    private func record(_ name: String, keyOf st: NoiseSymmetricState) {
+        if trace != nil { st.withKey { record(name, $0) } }
+    }
+
+    /// A zero-filled array of `count` bytes whose storage `body` fills (a message field); nil if `body` fails.
+    private static func field(_ count: Int, _ body: (UnsafeMutableRawBufferPointer) -> Bool) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: count)
+        return out.withUnsafeMutableBytes(body) ? out : nil
+    }
+
     // MARK: Initiator
 
     /// Builds message 1 (MACs not yet added). Nil when no handshake is possible with this peer.
     func createInitiation(identity: StaticIdentity, ephemeralPrivate e: Secret, timestamp: Timestamp,
                           localIndex: UInt32) -> HandshakeInitiation? {
-        guard let ss = precomputedStaticStatic, let ePub = X25519.publicKey(for: e) else { return nil }
-        var c: Secret = Secret(Handshake.initialChainingKey)
+        guard let ss = precomputedStaticStatic, let eKey = X25519.KeyPair(privateKey: e) else { return nil }
+        let ePub = eKey.publicKey
+        var st = NoiseSymmetricState(chainingKey: Handshake.initialChainingKey, hash: Handshake.initialHash)
+        defer { st.wipe() }
         // <- s
-        var h = Blake2s.hash(Handshake.initialHash, remoteStatic.raw)
-        record("H after mixHash(S_r_pub)", h)
+        st.mixHash(remoteStatic.raw)
+        record("H after mixHash(S_r_pub)", st.hash)
         // e
-        c = KDF.kdf1(key: c, input: ePub)
-        h = Blake2s.hash(h, ePub)
-        record("E_i_pub (unencrypted_ephemeral)", ePub); record("C after KDF1(C, E_i_pub)", c); record("H after mixHash(E_i_pub)", h)
+        st.mixChain(ePub)
+        st.mixHash(ePub)
+        record("E_i_pub (unencrypted_ephemeral)", ePub)
+        record("C after KDF1(C, E_i_pub)", chainingKeyOf: st)
+        record("H after mixHash(E_i_pub)", st.hash)
         // es
-        guard let es = X25519.sharedSecret(privateKey: e, publicKey: remoteStatic.raw) else { return nil }
-        var k: Secret
-        (c, k) = KDF.kdf2(key: c, input: es)
-        record("C after es", c); record("k (static key)", k)
+        guard st.mixDH(eKey, remoteStatic.raw, andKey: true) else { return nil }
+        record("C after es", chainingKeyOf: st)
+        record("k (static key)", keyOf: st)
         // s
-        let encryptedStatic = ChaCha20Poly1305.seal(key: k, plaintext: identity.publicKey.raw, ad: h)
-        h = Blake2s.hash(h, encryptedStatic)
-        record("encrypted_static", encryptedStatic); record("H after mixHash(encrypted_static)", h)
+        guard let encryptedStatic = Handshake.field(Handshake.staticSize + Handshake.tagSize, {
+            st.encryptAndHash(identity.publicKey.raw, into: $0)
+        }) else { return nil }
+        record("encrypted_static", encryptedStatic)
+        record("H after mixHash(encrypted_static)", st.hash)
         // ss
-        (c, k) = KDF.kdf2(key: c, input: ss)
-        record("C after ss", c); record("k (timestamp key)", k)
+        st.mixChainAndKey(ss)
+        record("C after ss", chainingKeyOf: st)
+        record("k (timestamp key)", keyOf: st)
         // {t}
-        let encryptedTimestamp = ChaCha20Poly1305.seal(key: k, plaintext: timestamp.bytes, ad: h)
-        h = Blake2s.hash(h, encryptedTimestamp)
-        record("encrypted_timestamp", encryptedTimestamp); record("H after mixHash(encrypted_timestamp)", h)
+        guard let encryptedTimestamp = Handshake.field(Handshake.timestampSize + Handshake.tagSize, {
+            st.encryptAndHash(timestamp.bytes, into: $0)
+        }) else { return nil }
+        record("encrypted_timestamp", encryptedTimestamp)
+        record("H after mixHash(encrypted_timestamp)", st.hash)
 
-        chainingKey = c
-        hash = h
-        ephemeralPrivate = e
+        noise = st
+        ephemeral = eKey
         self.localIndex = localIndex
         state = .createdInitiation
         return HandshakeInitiation(senderIndex: localIndex, ephemeral: ePub, encryptedStatic: encryptedStatic,
@@ -149,25 +182,24 @@ final class Handshake {
 
     /// Consumes message 2 for the initiation we created. Commits only if it authenticates.
     func consumeResponse(_ msg: HandshakeResponse, identity: StaticIdentity) throws(HandshakeError) {
-        guard state == .createdInitiation, let ck = chainingKey, let e = ephemeralPrivate else { throw .wrongState }
+        guard state == .createdInitiation, let e = ephemeral else { throw .wrongState }
+        var st = noise
+        defer { st.wipe() }
         // e
-        var c = KDF.kdf1(key: ck, input: msg.ephemeral)
-        var h = Blake2s.hash(hash, msg.ephemeral)
-        // ee
-        guard let ee = X25519.sharedSecret(privateKey: e, publicKey: msg.ephemeral) else { throw .lowOrderKey }
-        c = KDF.kdf1(key: c, input: ee)
-        // se
-        guard let se = X25519.sharedSecret(privateKey: identity.privateKey, publicKey: msg.ephemeral) else { throw .lowOrderKey }
-        c = KDF.kdf1(key: c, input: se)
+        st.mixChain(msg.ephemeral)
+        st.mixHash(msg.ephemeral)
+        // ee, se
+        guard st.mixDH(e, msg.ephemeral, andKey: false) else { throw .lowOrderKey }
+        guard st.mixDH(identity.keyPair, msg.ephemeral, andKey: false) else { throw .lowOrderKey }
         // psk
-        let (c2, tau, k) = KDF.kdf3(key: c, input: presharedKey)
-        h = Blake2s.hash(h, tau)
+        st.mixPresharedKey(presharedKey)
         // {}
-        guard ChaCha20Poly1305.open(key: k, ciphertext: msg.encryptedNothing, ad: h) != nil else { throw .decryptionFailed }
-        h = Blake2s.hash(h, msg.encryptedNothing)
+        let opened = withUnsafeTemporaryAllocation(byteCount: Handshake.tagSize, alignment: 16) {
+            st.decryptAndHash(msg.encryptedNothing, into: $0)
+        }
+        guard opened else { throw .decryptionFailed }
 
-        chainingKey = c2
-        hash = h
+        noise = st
         remoteEphemeral = msg.ephemeral
         remoteIndex = msg.senderIndex
         state = .consumedResponse
@@ -178,71 +210,101 @@ final class Handshake {
     /// First half of consuming message 1: `e`, `es`, `s`. Needs only our identity; tells which peer
     /// claims to have sent it.
     static func beginConsumingInitiation(_ msg: HandshakeInitiation, identity: StaticIdentity) -> PartialInitiation? {
-        var h = Blake2s.hash(initialHash, identity.publicKey.raw)
+        guard msg.encryptedStatic.count == staticSize + tagSize else { return nil }
+        var st = NoiseSymmetricState(chainingKey: initialChainingKey, hash: initialHash)
+        st.mixHash(identity.publicKey.raw)
         // e
-        let c = KDF.kdf1(key: initialChainingKey, input: msg.ephemeral)
-        h = Blake2s.hash(h, msg.ephemeral)
-        // es
-        guard let es = X25519.sharedSecret(privateKey: identity.privateKey, publicKey: msg.ephemeral) else { return nil }
-        let (c2, k) = KDF.kdf2(key: c, input: es)
-        // s
-        guard let plain = ChaCha20Poly1305.open(key: k, ciphertext: msg.encryptedStatic, ad: h),
-              let remote = PublicKey(bytes: plain) else { return nil }
-        h = Blake2s.hash(h, msg.encryptedStatic)
-        return PartialInitiation(remoteStatic: remote, chainingKey: c2, hash: h, remoteEphemeral: msg.ephemeral)
+        st.mixChain(msg.ephemeral)
+        st.mixHash(msg.ephemeral)
+        // es, s
+        var remote: PublicKey?
+        if st.mixDH(identity.keyPair, msg.ephemeral, andKey: true) {
+            withUnsafeTemporaryAllocation(byteCount: staticSize + tagSize, alignment: 16) { buf in
+                if st.decryptAndHash(msg.encryptedStatic, into: buf) {
+                    remote = PublicKey(bytes: UnsafeRawBufferPointer(rebasing: buf[0..<staticSize]))
+                }
+            }
+        }
+        guard let remote else {
+            st.wipe()
+            return nil
+        }
+        return PartialInitiation(remoteStatic: remote, state: st, remoteEphemeral: msg.ephemeral)
     }
+
+    /// What the timestamp of an initiation says.
+    private enum TimestampCheck { case undecryptable, stale, fresh(Timestamp) }
 
     /// Second half, on the peer the static key named: `ss`, `{t}`, then the replay and flood rules.
     func finishConsumingInitiation(_ partial: PartialInitiation, _ msg: HandshakeInitiation, now: Instant) throws(HandshakeError) {
         // ss
         guard let ss = precomputedStaticStatic else { throw .lowOrderKey }
-        let (c, k) = KDF.kdf2(key: partial.chainingKey, input: ss)
-        // {t}
-        guard let t = ChaCha20Poly1305.open(key: k, ciphertext: msg.encryptedTimestamp, ad: partial.hash) else {
-            throw .decryptionFailed
+        var st = partial.state
+        defer { st.wipe() }
+        st.mixChainAndKey(ss)
+        // {t}: compared on the stack; only an accepted timestamp becomes a (stored) Timestamp value.
+        let check: TimestampCheck = withUnsafeTemporaryAllocation(byteCount: Handshake.timestampSize + Handshake.tagSize,
+                                                                  alignment: 16) { buf in
+            guard msg.encryptedTimestamp.count == buf.count, st.decryptAndHash(msg.encryptedTimestamp, into: buf) else {
+                return .undecryptable
+            }
+            let t = UnsafeRawBufferPointer(rebasing: buf[0..<Handshake.timestampSize])
+            return latestTimestamp.bytes.lexicographicallyPrecedes(t) ? .fresh(Timestamp(bytes: Array(t))) : .stale
         }
-        let h = Blake2s.hash(partial.hash, msg.encryptedTimestamp)
-        let timestamp = Timestamp(bytes: t)
-        guard latestTimestamp < timestamp else { throw .staleTimestamp }
+        let timestamp: Timestamp
+        switch check {
+        case .undecryptable: throw .decryptionFailed
+        case .stale: throw .staleTimestamp
+        case .fresh(let t): timestamp = t
+        }
         if let last = lastInitiationConsumption, now - last < Constants.handshakeInitiationRate { throw .initiationFlood }
 
         latestTimestamp = timestamp
         lastInitiationConsumption = now
-        chainingKey = c
-        hash = h
+        noise = st
         remoteEphemeral = partial.remoteEphemeral
         remoteIndex = msg.senderIndex
-        ephemeralPrivate = nil
+        ephemeral = nil
         state = .consumedInitiation
     }
 
     /// Builds message 2 (MACs not yet added) for the initiation just consumed.
     func createResponse(identity: StaticIdentity, ephemeralPrivate e: Secret, localIndex: UInt32) -> HandshakeResponse? {
-        guard state == .consumedInitiation, var c = chainingKey, let ePub = X25519.publicKey(for: e) else { return nil }
+        guard state == .consumedInitiation, let eKey = X25519.KeyPair(privateKey: e) else { return nil }
+        let ePub = eKey.publicKey
+        var st = noise
+        defer { st.wipe() }
         // e
-        c = KDF.kdf1(key: c, input: ePub)
-        var h = Blake2s.hash(hash, ePub)
-        record("E_r_pub (unencrypted_ephemeral)", ePub); record("C after KDF1(C, E_r_pub)", c); record("H after mixHash(E_r_pub)", h)
+        st.mixChain(ePub)
+        st.mixHash(ePub)
+        record("E_r_pub (unencrypted_ephemeral)", ePub)
+        record("C after KDF1(C, E_r_pub)", chainingKeyOf: st)
+        record("H after mixHash(E_r_pub)", st.hash)
         // ee
-        guard let ee = X25519.sharedSecret(privateKey: e, publicKey: remoteEphemeral) else { return nil }
-        c = KDF.kdf1(key: c, input: ee)
-        record("C after ee", c)
+        guard st.mixDH(eKey, remoteEphemeral, andKey: false) else { return nil }
+        record("C after ee", chainingKeyOf: st)
         // se
-        guard let se = X25519.sharedSecret(privateKey: e, publicKey: remoteStatic.raw) else { return nil }
-        c = KDF.kdf1(key: c, input: se)
-        record("C after se", c)
+        guard st.mixDH(eKey, remoteStatic.raw, andKey: false) else { return nil }
+        record("C after se", chainingKeyOf: st)
         // psk
-        let (c2, tau, k) = KDF.kdf3(key: c, input: presharedKey)
-        h = Blake2s.hash(h, tau)
-        record("C after psk", c2); record("tau", tau); record("k (empty key)", k); record("H after mixHash(tau)", h)
+        if trace != nil {
+            let tau = Bytes32 { st.mixPresharedKey(presharedKey, tau: $0) }
+            record("C after psk", chainingKeyOf: st)
+            record("tau", tau)
+            record("k (empty key)", keyOf: st)
+            record("H after mixHash(tau)", st.hash)
+        } else {
+            st.mixPresharedKey(presharedKey)
+        }
         // {}
-        let encryptedNothing = ChaCha20Poly1305.seal(key: k, plaintext: [UInt8](), ad: h)
-        h = Blake2s.hash(h, encryptedNothing)
-        record("encrypted_nothing", encryptedNothing); record("H final", h)
+        guard let encryptedNothing = Handshake.field(Handshake.tagSize, {
+            st.encryptAndHash(UnsafeRawBufferPointer(start: nil, count: 0), into: $0)
+        }) else { return nil }
+        record("encrypted_nothing", encryptedNothing)
+        record("H final", st.hash)
 
-        chainingKey = c2
-        hash = h
-        ephemeralPrivate = e
+        noise = st
+        ephemeral = nil  // the responder needs its ephemeral key no further
         self.localIndex = localIndex
         state = .createdResponse
         return HandshakeResponse(senderIndex: localIndex, receiverIndex: remoteIndex, ephemeral: ePub,
@@ -254,9 +316,9 @@ final class Handshake {
     /// Derives the transport keys, `(T1, T2) = KDF2(C, ε)`, and wipes the handshake. The initiator sends with
     /// T1; the responder receives with it.
     func beginSession() -> SessionKeys? {
-        guard state == .consumedResponse || state == .createdResponse, let c = chainingKey else { return nil }
+        guard state == .consumedResponse || state == .createdResponse else { return nil }
         let isInitiator = state == .consumedResponse
-        let (t1, t2) = KDF.kdf2(key: c, input: [UInt8]())
+        let (t1, t2) = noise.split()
         let keys = SessionKeys(sending: isInitiator ? t1 : t2, receiving: isInitiator ? t2 : t1,
                                isInitiator: isInitiator, localIndex: localIndex, remoteIndex: remoteIndex)
         clear()
