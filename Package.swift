@@ -6,6 +6,9 @@ import PackageDescription
 // stay, and the dynamic ones cost a swift_beginAccess on every class-property access of every packet.
 let dataPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
+// Release executables carry the Swift runtime (no toolchain needed to run them; fewer pages mapped).
+let staticRuntime: [LinkerSetting] = [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+
 let package = Package(
     name: "wireguard-swift",
     products: [
@@ -37,9 +40,9 @@ let package = Package(
             swiftSettings: dataPath
         ),
         .target(name: "WireGuardTools", dependencies: ["WireGuardDevice", "WireGuardIPC", "WireGuardModel", "WireGuardCrypto"]),
-        .executableTarget(name: "wireguard-swift", dependencies: ["WireGuardTools"]),
-        .executableTarget(name: "wg", dependencies: ["WireGuardTools"]),
-        .executableTarget(name: "wg-quick", dependencies: ["WireGuardTools"]),
+        .executableTarget(name: "wireguard-swift", dependencies: ["WireGuardTools"], linkerSettings: staticRuntime),
+        .executableTarget(name: "wg", dependencies: ["WireGuardTools"], linkerSettings: staticRuntime),
+        .executableTarget(name: "wg-quick", dependencies: ["WireGuardTools"], linkerSettings: staticRuntime),
         .target(name: "WireGuardTestSupport", dependencies: ["WireGuardProtocol", "WireGuardModel", "WireGuardCrypto"]),
         .target(
             name: "WireGuardBenchmarks",

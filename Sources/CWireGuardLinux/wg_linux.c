@@ -10,7 +10,9 @@
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 int wg_tun_open(const char *name, int extra_flags, char name_out[16]) {
@@ -317,4 +319,36 @@ int wg_accept(int fd) {
     int c;
     do { c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK); } while (c < 0 && errno == EINTR);
     return c < 0 ? -errno : c;
+}
+
+long wg_release_startup_pages(void) {
+    enum { MAX_RANGES = 512 };
+    FILE *f = fopen("/proc/self/smaps", "re");
+    if (!f) return -errno;
+    unsigned long starts[MAX_RANGES], ends[MAX_RANGES], begin = 0, end = 0, rss = 0, total = 0;
+    int ranges = 0, candidate = 0;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        unsigned long a, b, value;
+        char perms[8], path[2];
+        /* A mapping's first line: "start-end perms offset dev inode [path]". */
+        int fields = sscanf(line, "%lx-%lx %7s %*s %*s %*s %1s", &a, &b, perms, path);
+        if (fields >= 3 && strchr(line, '-') < strchr(line, ' ')) {
+            begin = a;
+            end = b;
+            /* Read-only (never written, so never copied) and backed by a file. */
+            candidate = fields == 4 && path[0] == '/' && perms[1] == '-' && perms[3] == 'p';
+            continue;
+        }
+        if (sscanf(line, "Rss: %lu", &value) == 1) rss = value;
+        /* No anonymous page: nothing in it is a private copy (such as relocated RELRO data). */
+        if (sscanf(line, "Anonymous: %lu", &value) == 1 && candidate && value == 0 && rss > 0 && ranges < MAX_RANGES) {
+            starts[ranges] = begin;
+            ends[ranges++] = end;
+            total += rss;
+        }
+    }
+    fclose(f);
+    for (int i = 0; i < ranges; i++) madvise((void *)starts[i], ends[i] - starts[i], MADV_DONTNEED);
+    return (long)total;
 }

@@ -115,6 +115,7 @@ extension Device {
         lock.unlock()
         perform(effects)
         logger.verbose("UAPI: configuration updated (\(update.peers.count) peer blocks)")
+        schedulePageRelease()
         return UAPIWriter.setSuccess
     }
 

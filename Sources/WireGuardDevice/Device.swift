@@ -57,6 +57,8 @@ public final class Device {
     let socketLock = SocketLock()
     var armedDeadline: Instant?
     var stopReason: StopReason?
+    /// When the control loop next releases program pages (after configuration changes).
+    var pageReleaseDue: Instant?
 
     /// UAPI connections by descriptor.
     var clients: [Int32: UAPIRequestReader] = [:]
@@ -168,10 +170,20 @@ public final class Device {
         let sender = sendPath!, receiver = receivePath!
         let threads = [startThread { sender.run() }, startThread { receiver.run() }]
         if threads.contains(where: { $0 == nil }) { requestStop(.tunFailed("cannot start the data-plane threads")) }
+        releasePages()
         var events = [epoll_event](repeating: epoll_event(), count: 16)
         while !isStopping {
             armTimer()
-            let n = events.withUnsafeMutableBufferPointer { epoll_wait(epollFD, $0.baseAddress!, Int32($0.count), -1) }
+            var timeout: Int32 = -1
+            if let due = pageReleaseDue {
+                let left = due.nanoseconds - SystemClock.now().monotonic.nanoseconds
+                timeout = left <= 0 ? 0 : Int32(left / 1_000_000 + 1)
+            }
+            let n = events.withUnsafeMutableBufferPointer { epoll_wait(epollFD, $0.baseAddress!, Int32($0.count), timeout) }
+            if n == 0, pageReleaseDue != nil {
+                pageReleaseDue = nil
+                releasePages()
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 requestStop(.tunFailed("epoll_wait: \(SystemError.last("epoll_wait"))"))
@@ -195,6 +207,22 @@ public final class Device {
         lock.lock()
         engine.rekeyAfterTime = age
         lock.unlock()
+    }
+
+    /// How long after a configuration change the control loop lets go of the program pages it touched.
+    static let pageReleaseDelay: Duration = .seconds(2)
+
+    /// Start-up and configuration (argument parsing, libraries loading, UAPI parsing, handshakes) touch far
+    /// more program text than a running device uses; letting those pages go keeps the resident set to the
+    /// working set. They come back from the page cache when next used.
+    private func releasePages() {
+        let released = wg_release_startup_pages()
+        if released > 0 { logger.verbose("Released \(released) KiB of program pages not in use") }
+    }
+
+    /// Asks the control loop to release program pages once configuration has been quiet for a while.
+    func schedulePageRelease() {
+        pageReleaseDue = SystemClock.now().monotonic + Self.pageReleaseDelay
     }
 
     /// True once a stop was requested (by a signal, the TUN, or netlink).

@@ -84,6 +84,12 @@ int wg_send_batch(int fd, const struct wg_datagram *datagrams, unsigned count);
 /// (fewer on a failure after the first message), or -errno if the first message failed.
 int wg_send_batch_gso(int fd, const struct wg_datagram *datagrams, unsigned count, int gso);
 
+/// Unmaps the pages of this process's clean, read-only file mappings (program text and constant data of
+/// the executable and its libraries; never a mapping holding a private copy of any page), so that the
+/// resident set is what runs from now on rather than what start-up touched. Pages come back from the page
+/// cache on their next use. Returns how many kilobytes were resident in the released mappings.
+long wg_release_startup_pages(void);
+
 /// accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK); -errno on failure.
 int wg_accept(int fd);
 
