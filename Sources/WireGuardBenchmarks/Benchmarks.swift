@@ -36,9 +36,9 @@ public enum Benchmarks {
 
     static func report(duration: Double, spawnOpenSSL: Bool) {
         let cpu = Measure.pinToCurrentCPU()
-        let seconds = max(1, Int(duration.rounded()))
-        print("wireguard-swift protocol core benchmarks: one core\(cpu.map { " (CPU \($0))" } ?? ""), \(duration) CPU-s per figure,",
-              "rates per CPU-second as openssl speed counts them")
+        let seconds = max(1, Int((duration / Double(OpenSSLSpeed.runs)).rounded()))
+        print("wireguard-swift protocol core benchmarks: one core\(cpu.map { " (CPU \($0))" } ?? ""), \(duration) CPU-s per figure;",
+              "rates per CPU-second as openssl speed counts them, best of \(Measure.windows) windows (openssl: of \(OpenSSLSpeed.runs) runs)")
         print("AEAD path: " + (ChaCha20Poly1305Context.usesProviderDispatch ? "OpenSSL provider functions called directly"
                                                                         : "OpenSSL EVP calls (provider table unavailable)"))
 

@@ -133,6 +133,35 @@ struct Trace {
         #expect(Array(received[16..<44]) == inner)
     }
 
+    /// Running the traced handshake again and again (the per-thread OpenSSL objects and the wiped one-shot
+    /// AEAD context are reused, the handshake state is committed and cleared) gives the same bytes, and a
+    /// tampered response changes nothing on the initiator, which then still accepts the genuine one.
+    @Test func repeatedRunsAndRejectedResponseReproduceTheTrace() throws {
+        for _ in 0..<3 {
+            let run = try runHandshake(psk: t["PSK"])
+            #expect(run.msg1.hex == t.values["MSG1 (148 bytes, mac2 zero)"])
+            #expect(run.msg2.hex == t.values["MSG2 (92 bytes, mac2 zero)"])
+            #expect(run.initiatorKeys?.sending.bytes == t["initiator sending key (= responder receiving key)"])
+        }
+        let iKey = try #require(PrivateKey(bytes: t["S_i_priv"])), rKey = try #require(PrivateKey(bytes: t["S_r_priv"]))
+        let initiator = try #require(StaticIdentity(iKey)), responder = try #require(StaticIdentity(rKey))
+        let ih = Handshake(remoteStatic: responder.publicKey)
+        ih.setIdentity(initiator)
+        ih.presharedKey = Secret(t["PSK"])
+        _ = try #require(ih.createInitiation(identity: initiator, ephemeralPrivate: Secret(t["E_i_priv"]),
+                                             timestamp: Timestamp(bytes: t["timestamp (TAI64N, unix 1700000000.0)"]),
+                                             localIndex: 0x1111_1111))
+        let hashBefore = ih.hash
+        var bad = t["MSG2 (92 bytes, mac2 zero)"]
+        bad[50] ^= 1  // inside encrypted_nothing
+        let tampered = try #require(bad.withUnsafeBytes { HandshakeResponse($0) })
+        #expect(throws: HandshakeError.decryptionFailed) { try ih.consumeResponse(tampered, identity: initiator) }
+        #expect(ih.state == .createdInitiation && ih.hash == hashBefore)
+        let genuine = try #require(t["MSG2 (92 bytes, mac2 zero)"].withUnsafeBytes { HandshakeResponse($0) })
+        try ih.consumeResponse(genuine, identity: initiator)
+        #expect(ih.beginSession()?.sending.bytes == t["initiator sending key (= responder receiving key)"])
+    }
+
     @Test func zeroPresharedKeyVariant() throws {
         let run = try runHandshake(psk: [UInt8](repeating: 0, count: 32))
         #expect(run.msg1.hex == t.values["zero-PSK variant: MSG1"])
