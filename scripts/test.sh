@@ -16,3 +16,10 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 0
 fi
 Tests/Integration/run.sh
+
+# The daemon's behaviour again with each offload turned off (the suite above runs with all of them on).
+for off in WG_DISABLE_TUN_OFFLOAD WG_DISABLE_USO WG_DISABLE_UDP_GSO WG_DISABLE_UDP_GRO; do
+    echo "=== with $off=1"
+    env "$off=1" Tests/Integration/run.sh t_interop.sh t_roaming.sh t_allowed_ips.sh t_nat_keepalive.sh \
+        t_daemon.sh t_uapi.sh t_ipv4_only.sh t_wg_tools.sh
+done
