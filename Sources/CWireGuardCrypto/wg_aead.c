@@ -156,10 +156,12 @@ static int aead_run(wg_aead *a, const uint8_t nonce[12], const uint8_t *ad, size
     if (len > MAX_CHUNK || ad_len > MAX_CHUNK || !aead_init(a, NULL, nonce, a->encrypt)) return 0;
     if (a->pctx) {
         size_t out = 0, fin = 0;
-        if (ad_len > 0 && !direct.update(a->pctx, NULL, &out, ad_len, ad, ad_len)) return 0; // outsize as EVP passes it
+        // Additional data goes in with no output buffer; the output size is its length, as EVP passes it.
+        if (ad_len > 0 && !direct.update(a->pctx, NULL, &out, ad_len, ad, ad_len)) return 0;
         if (len > 0 && !direct.update(a->pctx, buf, &out, len, buf, len)) return 0;
         OSSL_PARAM params[2] = {OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, TAG_LEN), OSSL_PARAM_END};
-        if (a->encrypt) return direct.final(a->pctx, buf + len, &fin, 0) == 1 && direct.get_params(a->pctx, params) == 1;
+        if (a->encrypt)
+            return direct.final(a->pctx, buf + len, &fin, 0) == 1 && direct.get_params(a->pctx, params) == 1;
         // The tag is set before the final call, which compares it in constant time.
         return direct.set_params(a->pctx, params) == 1 && direct.final(a->pctx, buf + len, &fin, 0) == 1;
     }

@@ -55,6 +55,15 @@ public struct Blake2s {
         }
     }
 
+    /// Absorbs one 64-byte block at the start of an unkeyed hash and compresses it at once, as a non-final
+    /// block. Only for callers that absorb more input afterwards (HMAC's pad blocks), so that they can keep
+    /// and copy the state after the block.
+    mutating func absorbLeadingBlock(_ data: UnsafeRawPointer) {
+        precondition(counter == 0 && blockCount == 0, "a leading block starts the hash")
+        counter = UInt64(Blake2s.blockSize)
+        compress(data, last: false)
+    }
+
     /// Absorbs the bytes of any byte holder.
     public mutating func update(_ data: some BytesRepresentable) {
         data.withBytes { update($0) }
@@ -98,7 +107,9 @@ public struct Blake2s {
     /// sigma) as literal word names, so the words stay in registers: a table-driven loop indexing a
     /// SIMD16 through an array of arrays cost three times as many instructions per block.
     private mutating func compress(_ p: UnsafeRawPointer, last: Bool) {
-        @inline(__always) func word(_ i: Int) -> UInt32 { UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
+        @inline(__always) func word(_ i: Int) -> UInt32 {
+            UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+        }
         let m0 = word(0), m1 = word(1), m2 = word(2), m3 = word(3), m4 = word(4), m5 = word(5), m6 = word(6), m7 = word(7)
         let m8 = word(8), m9 = word(9), m10 = word(10), m11 = word(11), m12 = word(12), m13 = word(13), m14 = word(14)
         let m15 = word(15)

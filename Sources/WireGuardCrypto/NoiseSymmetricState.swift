@@ -54,13 +54,17 @@ public struct NoiseSymmetricState {
 
     /// C = KDF1(C, input): WireGuard's step for an ephemeral public key, ee and se.
     public mutating func mixChain(_ input: some BytesRepresentable) {
-        input.withBytes { i in chainingKey.withMutableBytes { c in KDF.derive(key: UnsafeRawBufferPointer(c), input: i, into: c) } }
+        input.withBytes { i in
+            chainingKey.withMutableBytes { c in KDF.derive(key: UnsafeRawBufferPointer(c), input: i, into: c) }
+        }
     }
 
     /// (C, k) = KDF2(C, input): es and ss, each followed by an encryption under k.
     public mutating func mixChainAndKey(_ input: some BytesRepresentable) {
         input.withBytes { i in
-            chainingKey.withMutableBytes { c in key.withMutableBytes { k in KDF.derive(key: UnsafeRawBufferPointer(c), input: i, into: c, k) } }
+            chainingKey.withMutableBytes { c in
+                key.withMutableBytes { k in KDF.derive(key: UnsafeRawBufferPointer(c), input: i, into: c, k) }
+            }
         }
     }
 

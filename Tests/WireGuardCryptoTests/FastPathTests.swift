@@ -69,17 +69,26 @@ private let counters: [UInt64] = Array(0..<40) + [255, 256, 65_535, 65_536, 0xFF
         }
     }
 
-    /// Additional data through a context (the EVP-shaped path) matches the one-shot form.
+    /// Additional data through a context matches the one-shot form and the EVP calls.
     @Test func additionalDataThroughAContext() throws {
         let key = [UInt8](repeating: 0x11, count: 32), ad = [UInt8](hex: "50515253c0c1c2c3c4c5c6c7")
         let sealer = try #require(ChaCha20Poly1305Context(key: key, sealing: true))
+        let evpSealer = try #require(ChaCha20Poly1305Context(key: key, sealing: true, throughEVP: true))
         let opener = try #require(ChaCha20Poly1305Context(key: key, sealing: false))
         for counter in counters.prefix(8) {
-            var buf = sunscreen + [UInt8](repeating: 0, count: 16)
+            var buf = sunscreen + [UInt8](repeating: 0, count: 16), evp = buf
             let n = sunscreen.count
-            let sealed = ad.withUnsafeBytes { a in buf.withUnsafeMutableBytes { sealer.seal(counter: counter, buffer: $0.baseAddress!, count: n, ad: a) } }
+            let sealed = ad.withUnsafeBytes { a in
+                buf.withUnsafeMutableBytes { sealer.seal(counter: counter, buffer: $0.baseAddress!, count: n, ad: a) }
+            }
+            let sealedEVP = ad.withUnsafeBytes { a in
+                evp.withUnsafeMutableBytes { evpSealer.seal(counter: counter, buffer: $0.baseAddress!, count: n, ad: a) }
+            }
             #expect(sealed && buf == ChaCha20Poly1305.seal(key: key, counter: counter, plaintext: sunscreen, ad: ad))
-            let opened = ad.withUnsafeBytes { a in buf.withUnsafeMutableBytes { opener.open(counter: counter, buffer: $0.baseAddress!, count: n, ad: a) } }
+            #expect(sealedEVP && evp == buf)
+            let opened = ad.withUnsafeBytes { a in
+                buf.withUnsafeMutableBytes { opener.open(counter: counter, buffer: $0.baseAddress!, count: n, ad: a) }
+            }
             #expect(opened && Array(buf[0..<n]) == sunscreen)
         }
     }
@@ -169,7 +178,9 @@ private let counters: [UInt64] = Array(0..<40) + [255, 256, 65_535, 65_536, 0xFF
         var chain = key, t2 = [UInt8](repeating: 0, count: 32), t3 = t2
         chain.withUnsafeMutableBytes { c in
             t2.withUnsafeMutableBytes { b in
-                t3.withUnsafeMutableBytes { d in input.withUnsafeBytes { KDF.derive(key: UnsafeRawBufferPointer(c), input: $0, into: c, b, d) } }
+                t3.withUnsafeMutableBytes { d in
+                    input.withUnsafeBytes { KDF.derive(key: UnsafeRawBufferPointer(c), input: $0, into: c, b, d) }
+                }
             }
         }
         #expect([chain, t2, t3] == [s1.bytes, s2.bytes, s3.bytes])

@@ -74,7 +74,7 @@ int wg_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t point[32]
 /// The public key X25519(scalar, 9).
 int wg_x25519_public(uint8_t out[32], const uint8_t scalar[32]);
 
-// MARK: Benchmark references (wg_reference.c)
+// MARK: Benchmark references (wg_crypto.c)
 
 /// `iterations` messages of `len` bytes in place at `buf` through EVP exactly as OpenSSL's apps/speed.c
 /// AEAD loop does it (IV set per message, 13 bytes of AAD, payload, Final); `decrypt` = 1 as with
