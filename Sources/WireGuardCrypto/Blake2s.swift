@@ -74,7 +74,8 @@ public struct Blake2s {
         precondition(out.count >= outputLength)
         counter &+= UInt64(blockCount)
         withUnsafeMutableBytes(of: &block) { buf in
-            (buf.baseAddress! + blockCount).initializeMemory(as: UInt8.self, repeating: 0, count: Blake2s.blockSize - blockCount)
+            let tail = UnsafeMutableRawBufferPointer(rebasing: buf[blockCount...])
+            tail.initializeMemory(as: UInt8.self, repeating: 0)
         }
         withUnsafeBytes(of: block) { compress($0.baseAddress!, last: true) }
         withUnsafeBytes(of: h) { src in  // little-endian host
