@@ -24,10 +24,12 @@ struct TransportFigures {
     var referenceStream = 0.0
 }
 
+/// Transport seal/open in place through `Keypair`, with OpenSSL's reference loops.
 enum TransportBenchmark {
     /// Room for the 16-byte header, the payload and the tag.
     static func messageSize(_ payload: Int) -> Int { 16 + payload + 16 }
 
+    /// A sealing and an opening keypair over the same key.
     static func pair() -> (Keypair, Keypair) {
         let key = Secret([UInt8](repeating: 0x5A, count: 32))
         let sealer = Keypair(sendingKey: key, receivingKey: key, isInitiator: true, localIndex: 1, remoteIndex: 2,
@@ -37,6 +39,7 @@ enum TransportBenchmark {
         return (sealer, opener)
     }
 
+    /// Our seal and open and the three OpenSSL references at `size` bytes, in alternating windows.
     static func run(duration: Double, size: Int) -> TransportFigures {
         let (sealer, opener) = pair()
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: messageSize(size), alignment: 64)
@@ -92,6 +95,7 @@ enum HandshakeCost {
     static let withEphemeralPublicKeys = 8
 }
 
+/// Complete handshakes between two engines, and our X25519 rate.
 enum HandshakeBenchmark {
     /// Complete handshakes per CPU-second (rounds per second, scaled by the share of rounds that completed a
     /// handshake: all of them when the engines work), measured in windows alternating with X25519 DHs
@@ -131,6 +135,7 @@ enum HandshakeBenchmark {
             b.apply(DeviceUpdate(privateKey: kb, peers: [PeerUpdate(publicKey: ka.publicKey!)]), now: now, effects: &effects)
         }
 
+        /// One round: re-enable persistent keepalive 200 s later, deliver every datagram until quiet.
         func handshake() {
             rounds += 1
             now.monotonic = now.monotonic + .seconds(200)

@@ -21,6 +21,7 @@ struct Measurement {
     func gbps(bytes: Int) -> Double { perSecond * Double(bytes) * 8 / 1e9 }
 }
 
+/// CPU-time measurement and CPU pinning.
 enum Measure {
     /// Monotonic wall-clock seconds.
     static func wallSeconds() -> Double { seconds(CLOCK_MONOTONIC) }
@@ -121,9 +122,11 @@ extension String {
         self = "\(Int((100 * part / whole).rounded()))%"
     }
 
+    /// `self` padded with spaces to `n` characters.
     func padded(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
 }
 
+/// Reference figures from `openssl speed`, run as a child process on the same core.
 enum OpenSSLSpeed {
     /// Runs per figure: the best one counts.
     static let runs = 3

@@ -8,18 +8,22 @@
 struct SecretBlock: BytesRepresentable {
     private var storage: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
+    /// 32 zero bytes.
     init() {}
 
+    /// A copy of `value`.
     init(_ value: Bytes32) { value.withBytes { src in withMutableBytes { $0.copyMemory(from: src) } } }
 
     func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try Swift.withUnsafeBytes(of: storage, body)
     }
 
+    /// Lends the storage for writing.
     mutating func withMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
         try Swift.withUnsafeMutableBytes(of: &storage, body)
     }
 
+    /// Zeroes the bytes (not elided by the optimiser).
     mutating func wipe() { withMutableBytes { Secret.wipe($0) } }
 }
 

@@ -49,6 +49,7 @@ struct PartialInitiation {
     let remoteStatic: PublicKey
     let state: NoiseSymmetricState
     let remoteEphemeral: Bytes32
+    /// H after `s` (what the responder's handshake continues from).
     var hash: Bytes32 { state.hash }
 }
 
@@ -63,7 +64,8 @@ struct SessionKeys {
 
 /// One peer's handshake state. Every step works on a copy of the symmetric state (C, H, k: inline, no
 /// allocation), wipes it when done and commits it only on success. Beyond the message it builds, a
-/// handshake step allocates only the ephemeral key it creates (and OpenSSL's objects for it).
+/// handshake step allocates only the ephemeral key it creates (and OpenSSL's objects for it), an accepted
+/// timestamp (which it keeps) and the two session keys (`Secret`s, which `Keypair` takes).
 final class Handshake {
     enum State: Equatable {
         case zeroed, createdInitiation, consumedInitiation, createdResponse, consumedResponse
