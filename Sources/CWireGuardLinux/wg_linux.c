@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 int wg_tun_open(const char *name, int extra_flags, char name_out[16]) {
@@ -39,6 +40,12 @@ int wg_tun_name(int fd, char name_out[16]) {
     memcpy(name_out, ifr.ifr_name, IFNAMSIZ);
     name_out[IFNAMSIZ - 1] = 0;
     return 0;
+}
+
+int wg_kernel_version(int *major, int *minor) {
+    struct utsname u;
+    if (uname(&u) != 0) return -1;
+    return sscanf(u.release, "%d.%d", major, minor) == 2 ? 0 : -1;
 }
 
 int wg_tun_flags(int fd) {

@@ -115,6 +115,10 @@ public final class Device {
             }
         }
         bind.wantsGRO = offloadSettings.udpGRO
+        if offloadSettings.udpGRO, let version = OffloadSettings.kernelVersion(), version < OffloadSettings.minimumGROKernel {
+            bind.wantsGRO = false
+            logger.verbose("UDP GRO unavailable: needs Linux 5.12, this is \(version.0).\(version.1)")
+        }
         try bind.bind(port: 0)
         if let error = bind.groError { logger.verbose("UDP GRO unavailable: \(error)") }
         udpGSO = offloadSettings.udpGSO && bind.supportsGSO

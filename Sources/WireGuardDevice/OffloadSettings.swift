@@ -3,6 +3,8 @@
 // can rule one out and the benchmark can measure with and without it; whatever the kernel refuses is
 // turned off at start-up with one log line (Device.init).
 
+import CWireGuardLinux
+
 /// The offloads to try.
 public struct OffloadSettings: Equatable, Sendable {
     /// IFF_VNET_HDR with TSO4/TSO6 on the TUN (super-packets in, GRO-coalesced packets out).
@@ -35,5 +37,15 @@ public struct OffloadSettings: Equatable, Sendable {
         tunUDPOffload = tunOffload && !off(Self.variables.uso)
         udpGSO = !off(Self.variables.gso)
         udpGRO = !off(Self.variables.gro)
+    }
+
+    /// UDP GRO delivers coalesced datagrams correctly from Linux 5.12 on (earlier kernels accept UDP_GRO
+    /// but mishandle some forwarded and tunnelled packets, wireguard-go's own floor).
+    public static let minimumGROKernel = (5, 12)
+
+    /// The running kernel's (major, minor) version, from uname; nil if it cannot be read.
+    public static func kernelVersion() -> (Int, Int)? {
+        var major: Int32 = 0, minor: Int32 = 0
+        return wg_kernel_version(&major, &minor) == 0 ? (Int(major), Int(minor)) : nil
     }
 }

@@ -30,6 +30,9 @@ enum {
     WG_TUN_F_USO6 = 0x40,
 };
 
+/// The running kernel's version from uname(2): writes major and minor, returns 0, or -1 if unreadable.
+int wg_kernel_version(int *major, int *minor);
+
 /// The TUNSETIFF flags of a TUN descriptor (TUNGETIFF's ifr_flags), or -errno.
 int wg_tun_flags(int fd);
 
