@@ -151,6 +151,8 @@ final class SendPath {
                 let s = segments[first + i]
                 let slot = UnsafeMutableRawBufferPointer(start: arena + s.offset - PacketBatch.headroom,
                                                          count: PacketBatch.headroom + s.length + PacketBatch.tailroom)
+                // It stages (and never seals here): the reservation failed for the same reasons its own fast
+                // path would, so no Transmission comes back.
                 _ = engine.handleTunPacket(buffer: slot, offset: PacketBatch.headroom, count: s.length, now: now,
                                            effects: &effects)
                 staged = true
