@@ -79,7 +79,11 @@ check() {  # check ENV EXPECTED-LINE-PART
     local line
     line=$(offloads_line "$IA")
     [[ "$line" == *"$expected"* ]] || fail "${envs:-default}: expected '$expected' in: $line"
-    traffic "${envs:-all on}" strict
+    # Without TUN offloads packets move one by one and queues overflow at full speed, as in wireguard-go
+    # without them: the retransmission bound applies with TSO on.
+    local strict=strict
+    [[ "$envs" == *WG_DISABLE_TUN_OFFLOAD* ]] && strict=""
+    traffic "${envs:-all on}" $strict
     pass "ours <-> ours, ${envs:-all offloads on}: $line"
 }
 
