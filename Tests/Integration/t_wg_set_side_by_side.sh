@@ -48,8 +48,8 @@ run() {
     (cd "$TMP/$impl" && ip netns exec "$ns" env PATH="$TMP/$impl:$PATH" wg "${@//@IF@/$i}" \
         <"${STDIN:-/dev/null}" >"$TMP/$impl.out" 2>"$TMP/$impl.err") || rc=$?
     echo "rc=$rc" >>"$TMP/$impl.out"
-    # Port 0 picks an ephemeral port, different each time; the ports set on purpose are below that range.
-    ip netns exec "$ns" wg showconf "$i" | sed -E 's/^ListenPort = (3[3-9]|[4-6][0-9])[0-9]{3}$/ListenPort = (ephemeral)/' \
+    # Port 0 picks an ephemeral port (32768 and up), different each time; the ports set on purpose are below that range.
+    ip netns exec "$ns" wg showconf "$i" | sed -E 's/^ListenPort = (3[2-9]|[4-6][0-9])[0-9]{3}$/ListenPort = (ephemeral)/' \
         | canonical >"$TMP/$impl.state"
 }
 
