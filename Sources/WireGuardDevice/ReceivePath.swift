@@ -128,7 +128,7 @@ final class ReceivePath {
                 messages[total] = UnsafeMutableRawPointer(d.data + offset)
                 lengths[total] = min(step, length - offset)
                 origins[total] = i
-                if messages[total].load(as: UInt8.self) != UInt8(MessageType.transport.rawValue) { handshakes += 1 }
+                if !isTransport(messages[total], lengths[total]) { handshakes += 1 }
                 total += 1
                 offset += step
             }
@@ -143,8 +143,7 @@ final class ReceivePath {
         var lastSession: TransportSession?
         for m in 0..<total {
             let p = messages[m], n = lengths[m], source = sources[origins[m]]!
-            if n >= MessageType.transportMinimumSize,
-               UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)) == MessageType.transport.rawValue {
+            if isTransport(p, n) {
                 // A GRO run is one session: look its receiver index up once.
                 let index = p.loadUnaligned(fromByteOffset: TransportHeader.receiverOffset, as: UInt32.self)
                 if index != lastIndex {
@@ -211,6 +210,12 @@ final class ReceivePath {
         }
         if wake { device.wakeControl() }
         if !effects.isEmpty { device.perform(effects) }
+    }
+
+    /// Whether the `count` bytes at `p` are a transport message (the engine's own classification).
+    @inline(__always)
+    private func isTransport(_ p: UnsafeMutableRawPointer, _ count: Int) -> Bool {
+        MessageType.classify(UnsafeRawBufferPointer(start: p, count: count)) == .transport
     }
 
     /// Writes the accepted inner packets to the TUN, coalesced where possible.

@@ -72,11 +72,9 @@ extension Engine {
     /// still receive. Nil means drop.
     @inline(__always)
     public func lookupTransport(_ message: UnsafeRawPointer, count: Int, now: Now) -> TransportSession? {
-        guard count >= MessageType.transportMinimumSize,
-              UInt32(littleEndian: message.loadUnaligned(as: UInt32.self)) == MessageType.transport.rawValue
-        else { return nil }
-        let index = UInt32(littleEndian: message.loadUnaligned(fromByteOffset: TransportHeader.receiverOffset,
-                                                               as: UInt32.self))
+        let bytes = UnsafeRawBufferPointer(start: message, count: count)
+        guard MessageType.classify(bytes) == .transport else { return nil }
+        let index = TransportHeader.receiverIndex(bytes)
         guard case .keypair(let keypair, let peer)? = indexTable[index],
               keypair.isUsableForReceiving(now: now.monotonic) else { return nil }
         return TransportSession(keypair: keypair, peer: peer)
@@ -89,35 +87,12 @@ extension Engine {
     public func acceptTransport(_ session: TransportSession, counter: UInt64, buffer: UnsafeMutableRawPointer,
                                 length: Int, wireLength: Int, from source: Endpoint, now: Now,
                                 effects: inout [Effect]) -> Range<Int>? {
-        let keypair = session.keypair, peer = session.peer
-        guard keypair.replayFilter.validate(counter) else { return nil }
-        let t = now.monotonic
-        peer.rxBytes &+= UInt64(wireLength)
-        let rotation = peer.keypairs.received(with: keypair)
-        if rotation.rotated {
-            // The responder's first proof that the initiator has the keys: the session is complete.
-            destroy(rotation.dropped.map { [$0] } ?? [])
-            peer.timersHandshakeComplete(wall: now.wall)
-            effects.append(.event(.handshakeCompleted(peer: peer.publicKey)))
-            sendStagedPackets(peer, now: now, effects: &effects)
-        }
-        updateEndpoint(peer, source, effects: &effects)
-        keepKeyFreshReceiving(peer, now: now, effects: &effects)
-        peer.timersAnyAuthenticatedPacketTraversal(now: t)
-        peer.timersAnyAuthenticatedPacketReceived()
+        guard session.keypair.replayFilter.validate(counter) else { return nil }
+        noteAuthenticated(session, wireBytes: wireLength, dataPackets: length > 0 ? 1 : 0, from: source, now: now,
+                          effects: &effects)
         guard length > 0 else { return nil }  // keepalive
-        peer.timersDataReceived(now: t)
-
-        let content = TransportHeader.contentOffset
-        guard let (innerSource, innerLength) = IPPacket.sourceAndLength(buffer + content, length: length) else {
-            effects.append(.event(.rejected(.invalidInnerPacket, from: source, peer: peer.publicKey)))
-            return nil
-        }
-        guard allowedIPs.lookup(innerSource) === peer else {
-            effects.append(.event(.rejected(.disallowedSource(innerSource), from: source, peer: peer.publicKey)))
-            return nil
-        }
-        return content..<(content + innerLength)
+        var allowed = AllowedSourceCache()
+        return innerPacket(buffer, length: length, of: session.peer, from: source, allowed: &allowed, effects: &effects)
     }
 
     /// `acceptTransport` for `count` messages of `session` from `source`, opened by the caller: message i is
@@ -129,38 +104,33 @@ extension Engine {
                                  opened: UnsafePointer<(plaintextLength: Int, counter: UInt64)>,
                                  wireLengths: UnsafePointer<Int>, results: UnsafeMutablePointer<Range<Int>?>,
                                  from source: Endpoint, now: Now, effects: inout [Effect]) {
-        let keypair = session.keypair, peer = session.peer
-        let content = TransportHeader.contentOffset
         var fresh = 0, data = 0, bytes = 0
-        // The allowed-IPs answer for the last inner source: a run is mostly one flow.
-        var lastSource: IPAddress?
-        var lastAllowed = false
+        // A run is mostly one flow: one allowed-IPs lookup per inner source.
+        var allowed = AllowedSourceCache()
         for i in 0..<count {
             results[i] = nil
-            guard keypair.replayFilter.validate(opened[i].counter) else { continue }
+            guard session.keypair.replayFilter.validate(opened[i].counter) else { continue }
             fresh += 1
             bytes += wireLengths[i]
             let length = opened[i].plaintextLength
             guard length > 0 else { continue }  // keepalive
             data += 1
-            guard let (innerSource, innerLength) = IPPacket.sourceAndLength(messages[i] + content, length: length) else {
-                effects.append(.event(.rejected(.invalidInnerPacket, from: source, peer: peer.publicKey)))
-                continue
-            }
-            if innerSource != lastSource {
-                lastSource = innerSource
-                lastAllowed = allowedIPs.lookup(innerSource) === peer
-            }
-            guard lastAllowed else {
-                effects.append(.event(.rejected(.disallowedSource(innerSource), from: source, peer: peer.publicKey)))
-                continue
-            }
-            results[i] = content..<(content + innerLength)
+            results[i] = innerPacket(messages[i], length: length, of: session.peer, from: source, allowed: &allowed,
+                                     effects: &effects)
         }
         guard fresh > 0 else { return }
+        noteAuthenticated(session, wireBytes: bytes, dataPackets: data, from: source, now: now, effects: &effects)
+    }
+
+    /// The per-peer bookkeeping of authenticated transport messages from `source`: `wireBytes` received,
+    /// `dataPackets` of them not keepalives. Rotation (the responder's first proof that the initiator has the
+    /// keys completes the session), roaming, key freshness and timers.
+    private func noteAuthenticated(_ session: TransportSession, wireBytes: Int, dataPackets: Int, from source: Endpoint,
+                                   now: Now, effects: inout [Effect]) {
+        let peer = session.peer
         let t = now.monotonic
-        peer.rxBytes &+= UInt64(bytes)
-        let rotation = peer.keypairs.received(with: keypair)
+        peer.rxBytes &+= UInt64(wireBytes)
+        let rotation = peer.keypairs.received(with: session.keypair)
         if rotation.rotated {
             destroy(rotation.dropped.map { [$0] } ?? [])
             peer.timersHandshakeComplete(wall: now.wall)
@@ -172,6 +142,32 @@ extension Engine {
         peer.timersAnyAuthenticatedPacketTraversal(now: t)
         peer.timersAnyAuthenticatedPacketReceived()
         // Per packet, a second data packet while the keepalive timer runs asks for another keepalive.
-        for _ in 0..<min(data, 2) { peer.timersDataReceived(now: t) }
+        for _ in 0..<min(dataPackets, 2) { peer.timersDataReceived(now: t) }
+    }
+
+    /// The last inner source checked against the allowed IPs, and the answer.
+    private struct AllowedSourceCache {
+        var source: IPAddress?
+        var allowed = false
+    }
+
+    /// The inner packet of an authenticated message (`length` bytes of plaintext at `message + 16`): its range,
+    /// trimmed to its own length, or nil (with a rejection event) when its header is invalid or its source is
+    /// not one of `peer`'s allowed IPs.
+    private func innerPacket(_ message: UnsafeMutableRawPointer, length: Int, of peer: PeerState, from source: Endpoint,
+                             allowed: inout AllowedSourceCache, effects: inout [Effect]) -> Range<Int>? {
+        let content = TransportHeader.contentOffset
+        guard let (innerSource, innerLength) = IPPacket.sourceAndLength(message + content, length: length) else {
+            effects.append(.event(.rejected(.invalidInnerPacket, from: source, peer: peer.publicKey)))
+            return nil
+        }
+        if innerSource != allowed.source {
+            allowed = AllowedSourceCache(source: innerSource, allowed: allowedIPs.lookup(innerSource) === peer)
+        }
+        guard allowed.allowed else {
+            effects.append(.event(.rejected(.disallowedSource(innerSource), from: source, peer: peer.publicKey)))
+            return nil
+        }
+        return content..<(content + innerLength)
     }
 }
