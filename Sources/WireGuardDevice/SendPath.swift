@@ -37,6 +37,8 @@ final class SendPath {
     /// One entry per TUN read of the batch: its first segment, segment count, and what the engine granted.
     private var reads: [(first: Int, count: Int, reservation: SendReservation?, source: LocalSource?)] = []
     private var effects: [Effect] = []
+    /// Bytes of a TUN read still in `readBuffer`, waiting for an arena with room (0: none).
+    private var pendingLength = 0
     let epollFD: Int32
 
     init(device: Device) throws(SystemError) {
@@ -74,11 +76,14 @@ final class SendPath {
     }
 
     private func drain() {
-        for _ in 0..<Device.batchesPerWakeup {
+        var rounds = 0
+        // A read left waiting for room must go out now: epoll will not report it again.
+        while rounds < Device.batchesPerWakeup || pendingLength > 0 {
+            rounds += 1
             let (more, failed) = readBatch()
             if failed { return }
             if !reads.isEmpty { process() }
-            if !more { return }
+            if !more && pendingLength == 0 { return }
         }
     }
 
@@ -88,18 +93,21 @@ final class SendPath {
         reads.removeAll(keepingCapacity: true)
         let tun = device.tun
         let withHeader = tun.hasVirtioHeader
-        let room = PacketBatch.headroom + PacketBatch.tailroom + 16
         var arenaOffset = 0
         var segmentCount = 0
-        while reads.count < Self.maxReads, segmentCount < Self.maxSegments,
-              Self.arenaCapacity - arenaOffset >= Self.readCapacity + room * 64 {
-            let n: Int?
-            do { n = try tun.read(into: readBuffer, capacity: Self.readCapacity) } catch {
-                device.requestStop(error.errno == EBADFD || error.errno == EIO || error.errno == ENODEV
-                                   ? .interfaceDeleted : .tunFailed(error.description))
-                return (false, true)
+        while reads.count < Self.maxReads, segmentCount < Self.maxSegments {
+            var n = pendingLength
+            pendingLength = 0
+            if n == 0 {
+                let got: Int?
+                do { got = try tun.read(into: readBuffer, capacity: Self.readCapacity) } catch {
+                    device.requestStop(error.errno == EBADFD || error.errno == EIO || error.errno == ENODEV
+                                       ? .interfaceDeleted : .tunFailed(error.description))
+                    return (false, true)
+                }
+                guard let got else { return (false, false) }
+                n = got
             }
-            guard let n else { return (false, false) }
             let header: VirtioNetHeader
             let packet: UnsafeMutableRawPointer
             let length: Int
@@ -117,6 +125,11 @@ final class SendPath {
                 packet: packet, length: length, header: header, into: arena, arenaCapacity: Self.arenaCapacity,
                 arenaOffset: &arenaOffset, headroom: PacketBatch.headroom, tailroom: PacketBatch.tailroom,
                 segments: segments + segmentCount, maxSegments: Self.maxSegments - segmentCount) else {
+                if !reads.isEmpty {
+                    // Perhaps only no room left in this batch: send it, then split this read into an empty arena.
+                    pendingLength = n
+                    return (true, false)
+                }
                 device.logger.limited("Dropping malformed packet from TUN (\(length) bytes, GSO type \(header.gsoType))")
                 continue
             }
