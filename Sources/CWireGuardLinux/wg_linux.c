@@ -77,31 +77,31 @@ int wg_udp_has_gso(int fd) {
     return getsockopt(fd, IPPROTO_UDP, UDP_SEGMENT, &value, &len) == 0;
 }
 
-int wg_interface_mtu(const char *name) {
+/* An interface ioctl (SIOCGIFMTU, SIOCSIFMTU) on a throwaway datagram socket; `ifr` names the interface
+ * and carries the value both ways. Returns 0 or -errno. */
+static int interface_ioctl(const char *name, unsigned long request, struct ifreq *ifr) {
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s < 0) s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s < 0) return -errno;
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-    int rc = ioctl(s, SIOCGIFMTU, &ifr);
-    int err = errno;
-    close(s);
-    return rc < 0 ? -err : ifr.ifr_mtu;
-}
-
-int wg_interface_set_mtu(const char *name, int mtu) {
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0) s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0) return -errno;
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-    ifr.ifr_mtu = mtu;
-    int rc = ioctl(s, SIOCSIFMTU, &ifr);
+    strncpy(ifr->ifr_name, name, IFNAMSIZ - 1);
+    int rc = ioctl(s, request, ifr);
     int err = errno;
     close(s);
     return rc < 0 ? -err : 0;
+}
+
+int wg_interface_mtu(const char *name) {
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    int rc = interface_ioctl(name, SIOCGIFMTU, &ifr);
+    return rc < 0 ? rc : ifr.ifr_mtu;
+}
+
+int wg_interface_set_mtu(const char *name, int mtu) {
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_mtu = mtu;
+    return interface_ioctl(name, SIOCSIFMTU, &ifr);
 }
 
 int wg_cmsg_read_pktinfo(const struct msghdr *msg, uint8_t address[16], int *ifindex) {
