@@ -6,7 +6,8 @@
 # - load: VmRSS sampled every 5 s through a SATURATE-second iperf3 TCP run (first, max, last);
 # - flood: VmRSS sampled through FLOOD seconds of UDP packets routed to a peer that has no session (its
 #   other end does not know us, so every handshake fails and packets pile up for the peer).
-# Usage: bench/memory.sh [SATURATE] [FLOOD]  (root; default 60 and 20 s; WGGO=/path adds a second wireguard-go)
+# Usage: bench/memory.sh [SATURATE] [FLOOD]  (root; default 60 and 20 s; WGGO=/path adds a second wireguard-go;
+#        OURS_BIN=/path measures that wireguard-swift binary instead of building the release one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "bench/memory.sh needs root" >&2; exit 1; }
