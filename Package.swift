@@ -69,3 +69,22 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer targets (Fuzz/), declared only for scripts/fuzz.sh (WIREGUARD_FUZZ=1, its own scratch path, built
+// with -sanitize=fuzzer,address): the normal build and tests never see them. They use @testable imports, so
+// debug builds only.
+if Context.environment["WIREGUARD_FUZZ"] == "1" {
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"))
+    package.targets.append(.target(name: "FuzzToolsSupport", dependencies: ["WireGuardTools", "WireGuardModel"],
+                                   path: "Fuzz/FuzzToolsSupport"))
+    let fuzzTargets: [(String, [Target.Dependency])] = [
+        ("fuzz-engine", ["WireGuardProtocol", "WireGuardModel", "WireGuardCrypto", "WireGuardTestSupport"]),
+        ("fuzz-uapi", ["WireGuardIPC", "WireGuardModel", "WireGuardProtocol", "WireGuardTestSupport"]),
+        ("fuzz-wg-config", ["FuzzToolsSupport"]),
+        ("fuzz-wg-set", ["FuzzToolsSupport"]),
+        ("fuzz-quick-config", ["FuzzToolsSupport", "WireGuardTools"]),
+    ]
+    for (name, dependencies) in fuzzTargets {
+        package.targets.append(.executableTarget(name: name, dependencies: ["FuzzSupport"] + dependencies, path: "Fuzz/\(name)"))
+    }
+}
