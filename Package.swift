@@ -87,6 +87,7 @@ if Context.environment["WIREGUARD_FUZZ"] == "1" {
         ("fuzz-wg-config", ["FuzzToolsSupport"]),
         ("fuzz-wg-set", ["FuzzToolsSupport"]),
         ("fuzz-quick-config", ["FuzzToolsSupport", "WireGuardTools"]),
+        ("fuzz-netlink", ["WireGuardNetlink", "WireGuardModel"]),
     ]
     for (name, dependencies) in fuzzTargets {
         package.targets.append(.executableTarget(name: name, dependencies: ["FuzzSupport"] + dependencies, path: "Fuzz/\(name)"))

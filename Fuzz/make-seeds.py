@@ -105,10 +105,43 @@ def quick():
                           b"MTU = 1380\nTable = off\nPreUp = echo %i # note\nPostDown = true\nSaveConfig = true\n", 1))
     write(t, b"  [Interface]  \r\naddress = 10.0.0.1/24\r\nSaveConfig = maybe\n[ Interface ]\nDNS = x\n[Peer]\nAddress = 1\n")
 
+def u16(v): return struct.pack("<H", v)
+def u32(v): return struct.pack("<I", v)
+def u64(v): return struct.pack("<Q", v)
+def pad(b): return b + bytes((4 - len(b) % 4) % 4)
+def attr(t, payload): return pad(u16(4 + len(payload)) + u16(t) + payload)
+def nest(t, inner): return u16(4 + len(inner)) + u16(t | 0x8000) + inner
+def nlmsg(t, flags, seq, payload): return u32(16 + len(payload)) + u16(t) + u16(flags) + u32(seq) + u32(0) + pad(payload)
+
+def netlink():
+    t = "fuzz-netlink"
+    family, multi, seq = 0x1b, 0x2, 7
+    sockaddr4 = u16(2) + struct.pack("!H", 51820) + bytes([192, 0, 2, 1]) + bytes(8)
+    sockaddr6 = u16(10) + struct.pack("!H", 443) + u32(0) + bytes([0x20, 0x01, 0x0d, 0xb8] + [0] * 11 + [1]) + u32(0)
+    allowed = nest(0, attr(1, u16(2)) + attr(2, bytes([10, 0, 0, 2])) + attr(3, bytes([32]))) + \
+        nest(0, attr(1, u16(10)) + attr(2, bytes([0xfd] + [0] * 15)) + attr(3, bytes([64])))
+    peer1 = nest(0, attr(1, bytes([1] * 32)) + attr(2, bytes([2] * 32)) + attr(4, sockaddr4) + attr(5, u16(25)) +
+                 attr(6, u64(1700000000) + u64(5)) + attr(7, u64(1024)) + attr(8, u64(2048)) + attr(10, u32(1)) +
+                 nest(9, allowed))
+    peer2 = nest(0, attr(1, bytes([3] * 32)) + attr(4, sockaddr6))
+    device = attr(1, u32(5)) + attr(2, b"wg0\0") + attr(3, bytes([0x11] * 32)) + attr(4, bytes([0x12] * 32)) + \
+        attr(6, u16(51820)) + attr(7, u32(7))
+    first = nlmsg(family, multi, seq, bytes([0, 1, 0, 0]) + device + nest(8, peer1))
+    second = nlmsg(family, multi, seq, bytes([0, 1, 0, 0]) + attr(1, u32(5)) + nest(8, peer2))
+    done = nlmsg(3, multi, seq, u32(0))
+    error = nlmsg(2, 0x100, seq, u32(0xFFFFFFED) + nlmsg(0x10, 5, seq, b""))
+    link = nlmsg(16, multi, seq, bytes(16) + attr(3, b"wg0\0") + nest(18, attr(1, b"wireguard\0")))
+    ctrl = nlmsg(0x10, 0, seq, bytes([1, 2, 0, 0]) + attr(1, u16(0x1b)) + attr(2, b"wireguard\0"))
+    write(t, b"\x00" + first + done)
+    write(t, b"\x01" + bytes([len(first) // 8]) + first + second + done)
+    write(t, b"\x00" + error)
+    write(t, b"\x00" + link + done)
+    write(t, b"\x00" + ctrl)
+
 if __name__ == "__main__":
-    wanted = sys.argv[1:] or ["fuzz-engine", "fuzz-uapi", "fuzz-wg-config", "fuzz-wg-set", "fuzz-quick-config"]
+    wanted = sys.argv[1:] or ["fuzz-engine", "fuzz-uapi", "fuzz-wg-config", "fuzz-wg-set", "fuzz-quick-config", "fuzz-netlink"]
     makers = {"fuzz-engine": engine, "fuzz-uapi": uapi, "fuzz-wg-config": wg_config, "fuzz-wg-set": wg_set,
-              "fuzz-quick-config": quick}
+              "fuzz-quick-config": quick, "fuzz-netlink": netlink}
     for name in wanted:
         if name in makers:
             makers[name]()

@@ -11,6 +11,7 @@
 # in .build-fuzz/artifacts/<target>/ and `.build-fuzz/<config>/<target> FILE` replays it.
 #
 # FUZZ_CONFIG=release (default; optimised, several times the exec/s) or debug (faster to build: the CI smoke).
+# FUZZ_MERGE=0 leaves the committed corpus as it is (the CI smoke).
 # FUZZ_MAX_LEN overrides libFuzzer's -max_len (per target below: enough for a few peers, small corpora).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,7 +79,7 @@ for t in "${targets[@]}"; do
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
     coverage=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
 
-    if [ "$seconds" -ne 0 ] && [ -n "$(ls -A "$found")" ]; then
+    if [ "$seconds" -ne 0 ] && [ "${FUZZ_MERGE:-1}" != 0 ] && [ -n "$(ls -A "$found")" ]; then
         # Keep only inputs that add coverage: merge the old corpus and the new finds into a fresh directory
         # (set-cover merge: the smallest set of inputs with every feature).
         merged=$scratch/merged/$t

@@ -11,6 +11,10 @@ if [ "$(id -u)" -eq 0 ]; then install_deps integration; fi
 swift build --build-tests
 swift test --skip-build
 
+# Fuzz smoke: every libFuzzer target builds (debug, with the sanitizers) and runs 10 s from the committed
+# corpus, which it replays first; the corpus is left as committed. Longer runs: scripts/fuzz.sh all 600.
+FUZZ_CONFIG=debug FUZZ_MERGE=0 scripts/fuzz.sh all "${FUZZ_SMOKE_SECONDS:-10}"
+
 if [ "$(id -u)" -ne 0 ]; then
     echo "integration tests skipped: they need root (network namespaces, TUN)" >&2
     exit 0
