@@ -83,7 +83,7 @@ if Context.environment["WIREGUARD_FUZZ"] == "1" {
                                    path: "Fuzz/FuzzToolsSupport"))
     let fuzzTargets: [(String, [Target.Dependency])] = [
         ("fuzz-engine", ["WireGuardProtocol", "WireGuardModel", "WireGuardCrypto", "WireGuardTestSupport"]),
-        ("fuzz-uapi", ["WireGuardIPC", "WireGuardModel", "WireGuardProtocol", "WireGuardTestSupport"]),
+        ("fuzz-uapi", ["WireGuardIPC", "WireGuardModel", "WireGuardProtocol", "WireGuardTestSupport", "WireGuardTools"]),
         ("fuzz-wg-config", ["FuzzToolsSupport"]),
         ("fuzz-wg-set", ["FuzzToolsSupport"]),
         ("fuzz-quick-config", ["FuzzToolsSupport", "WireGuardTools"]),

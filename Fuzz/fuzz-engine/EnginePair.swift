@@ -10,6 +10,10 @@ import WireGuardModel
 import WireGuardProtocol
 import WireGuardTestSupport
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 final class EnginePair {
     /// Where A starts before the fuzzer's records run.
     enum Scenario: UInt8, CaseIterable {
@@ -101,7 +105,9 @@ final class EnginePair {
         defer { buffer.deallocate() }
         bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
         var effects: [Effect] = []
+        if Self.trace { print("A receives \(bytes.count) bytes (type \(bytes.first ?? 0)) from \(source)") }
         if let range = a.handleDatagram(buffer: buffer, count: bytes.count, from: source, now: now, effects: &effects) {
+            if Self.trace { print("A: TUN gets \(range.count) bytes") }
             precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "TUN range outside the datagram")
             checkInnerSource(Array(buffer[range]))
         }
@@ -152,9 +158,13 @@ final class EnginePair {
         if pool.count < Self.maxPool { pool.append(bytes) }
     }
 
+    /// FUZZ_TRACE=1 prints what A does (to see how far an input gets when replaying it).
+    static let trace = getenv("FUZZ_TRACE") != nil
+
     /// What A emits must be well formed whatever it was fed.
     private func checkA(_ effects: [Effect]) {
         for effect in effects {
+            if Self.trace { print("A: \(effect)") }
             switch effect {
             case .sendDatagram(let bytes, _):
                 let sizes = [148, 92, 64]

@@ -4,13 +4,15 @@
 //
 // Input: one byte choosing the chunk sizes, then the bytes of a UAPI connection. Checks: the requests are
 // the same whether the stream arrives whole or in chunks; a parsed `set` applies; the engine's `get` reply
-// parses back to the status it came from; the input itself, read as a `get` reply, fails or parses.
+// parses back to the status it came from; the input itself, read as a `get` reply (a daemon's, perhaps
+// hostile), fails or parses, and what parses is printed in every `wg show` form.
 
 import FuzzSupport
 import WireGuardIPC
 import WireGuardModel
 import WireGuardProtocol
 import WireGuardTestSupport
+import WireGuardTools
 
 @main
 enum FuzzUAPI {
@@ -41,7 +43,19 @@ enum FuzzUAPI {
             }
             precondition(parsed == status, "get reply round trip changed the status")
         }
-        _ = try? UAPIStatusParser.parse(String(decoding: stream, as: UTF8.self))
+        if let reply = try? UAPIStatusParser.parse(String(decoding: stream, as: UTF8.self)) { show(reply, control: control) }
+    }
+
+    static let fields = ["public-key", "private-key", "listen-port", "fwmark", "peers", "preshared-keys", "endpoints",
+                         "allowed-ips", "latest-handshakes", "persistent-keepalive", "transfer"]
+
+    /// `wg show` of a daemon's reply: pretty (colours and hidden keys from `control`), dump, every field.
+    static func show(_ status: DeviceStatus, control: UInt8) {
+        let settings = ShowFormatter.Settings(color: control & 0x40 != 0, hideKeys: control & 0x80 != 0)
+        let formatter = ShowFormatter(settings: settings, now: 1_700_000_000)
+        _ = formatter.pretty(interface: "wg0", status)
+        _ = formatter.dump(interface: "wg0", status, withInterface: control & 0x20 != 0)
+        for name in fields { _ = formatter.field(name, interface: "wg0", status, withInterface: control & 0x20 != 0) }
     }
 
     /// The requests the stream holds, fed `chunk` bytes at a time, up to the first one that ends the connection.
