@@ -48,9 +48,9 @@ for t in "${targets[@]}"; do
     binary="$scratch/$config/$t"
 
     case $t in
-        fuzz-engine | fuzz-uapi) max_len=${FUZZ_MAX_LEN:-2048} ;;
+        fuzz-engine | fuzz-netlink) max_len=${FUZZ_MAX_LEN:-2048} ;;
         fuzz-wg-set) max_len=${FUZZ_MAX_LEN:-512} ;;
-        *) max_len=${FUZZ_MAX_LEN:-1024} ;;
+        *) max_len=${FUZZ_MAX_LEN:-768} ;;
     esac
     corpus=Fuzz/corpus/$t
     mkdir -p "$corpus"
@@ -63,6 +63,8 @@ for t in "${targets[@]}"; do
     log=$scratch/$t.log
 
     flags=(-max_len="$max_len" -artifact_prefix="$artifacts/" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048)
+    # Keywords and boundary numbers of the grammar, where there is one.
+    [ -f "Fuzz/dict/$t.dict" ] && flags+=(-dict="Fuzz/dict/$t.dict")
     if [ "$seconds" -eq 0 ]; then
         echo "=== $t: replaying $(ls "$corpus" | wc -l) corpus inputs"
         flags+=(-runs=0)

@@ -56,13 +56,13 @@ public struct NetlinkReply: Sendable {
                     throw NetlinkError(errno: EBADMSG, "short NLMSG_ERROR")
                 }
                 let code = readInteger(Int32.self, message.payload, at: message.payload.startIndex)
-                if code != 0 { throw NetlinkError(errno: code < 0 ? -code : code, "kernel error") }
+                if code != 0 { throw NetlinkError(errno: errnoValue(code), "kernel error") }
                 reply.finished = true
                 return reply
             case Netlink.NLMSG_DONE:
                 if message.flags & Netlink.NLM_F_MULTI != 0 && message.payload.count == MemoryLayout<Int32>.size {
                     let code = readInteger(Int32.self, message.payload, at: message.payload.startIndex)
-                    if code != 0 { throw NetlinkError(errno: code < 0 ? -code : code, "dump failed") }
+                    if code != 0 { throw NetlinkError(errno: errnoValue(code), "dump failed") }
                 }
                 reply.finished = true
                 return reply
@@ -72,4 +72,8 @@ public struct NetlinkReply: Sendable {
         }
         return reply
     }
+
+    /// The errno an error code stands for, either sign; Int32.min (whose negation overflows) stands for
+    /// Int32.max. Found by fuzz-netlink.
+    static func errnoValue(_ code: Int32) -> Int32 { Int32(clamping: code.magnitude) }
 }

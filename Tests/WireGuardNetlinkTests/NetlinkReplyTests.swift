@@ -22,6 +22,16 @@ import Testing
         }
     }
 
+    /// fuzz-netlink: an error code of Int32.min trapped when negated.
+    @Test func mostNegativeErrorCodeIsAnErrorNotATrap() {
+        #expect(throws: NetlinkError(errno: Int32.max, "kernel error")) {
+            try NetlinkReply.read(Bytes.error(Int32.min, seq: 5)[...], sequence: 5, portID: 0)
+        }
+        #expect(throws: NetlinkError(errno: Int32.max, "dump failed")) {
+            try NetlinkReply.read(Bytes.done(Int32.min, seq: 7)[...], sequence: 7, portID: 0)
+        }
+    }
+
     @Test func dumpDataThenDone() throws {
         let data = Bytes.genl(family: 0x1c, cmd: 0, flags: 2, seq: 7, Bytes.attr(2, Array("wg0".utf8) + [0]))
         let partial = try NetlinkReply.read((data + data)[...], sequence: 7, portID: 0)
