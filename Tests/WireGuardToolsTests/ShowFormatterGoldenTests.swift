@@ -67,9 +67,25 @@ import WireGuardModel
         let f = ShowFormatter(settings: .init(color: false, hideKeys: true), now: 1000)
         #expect(f.pretty(interface: "x", status).contains("latest handshake: (System clock wound backward; connection problems may ensue.)"))
     }
+
+    /// A daemon may report any handshake time: `now - seconds` overflowed for the most negative one.
+    @Test func handshakeFurthestInThePast() throws {
+        let reply = "public_key=\(String(repeating: "22", count: 32))\nlast_handshake_time_sec=-9223372036854775808\nerrno=0\n\n"
+        let status = try UAPIStatusParser.parse(reply)
+        let f = ShowFormatter(settings: .init(color: false, hideKeys: true), now: 1000)
+        #expect(f.pretty(interface: "x", status).contains(
+            "latest handshake: 292471208677 years, 195 days, 15 hours, 46 minutes, 48 seconds ago"))
+    }
 }
 
 @Suite struct UAPIStatusParserTests {
+    /// `errno=-2147483648` trapped when negated.
+    @Test func mostNegativeErrnoIsAnErrorNotATrap() {
+        #expect(throws: UAPIError(code: Int32.max, "the daemon answered errno=-2147483648")) {
+            try UAPIStatusParser.parse("errno=-2147483648\n\n")
+        }
+    }
+
     @Test func malformedRepliesAreErrorsNotCrashes() throws {
         let good = "private_key=\(String(repeating: "11", count: 32))\nlisten_port=1\npublic_key=\(String(repeating: "22", count: 32))\nendpoint=1.2.3.4:5\nallowed_ip=10.0.0.0/8\nerrno=0\n\n"
         #expect(throws: Never.self) { try UAPIStatusParser.parse(good) }

@@ -69,7 +69,8 @@ public enum UAPIStatusParser {
             status.peers[i].lastHandshake = nil
         }
         guard let errno else { throw .protocolError("UAPI reply without errno") }
-        guard errno == 0 else { throw UAPIError(code: errno < 0 ? -errno : errno, "the daemon answered errno=\(errno)") }
+        // Either sign; Int32.min, whose negation overflows, stands for Int32.max.
+        guard errno == 0 else { throw UAPIError(code: Int32(clamping: errno.magnitude), "the daemon answered errno=\(errno)") }
         return status
     }
 }

@@ -108,7 +108,8 @@ public struct ShowFormatter {
     private func ago(_ seconds: Int64) -> String {
         if now == seconds { return "Now" }
         if now < seconds { return "(\(red)System clock wound backward; connection problems may ensue.\(reset))" }
-        return duration(UInt64(now - seconds)) + " ago"
+        // The difference is below 2^64 whatever the daemon reported; wrapping, then reading it unsigned, is exact.
+        return duration(UInt64(bitPattern: now &- seconds)) + " ago"
     }
 
     private func bytes(_ b: UInt64) -> String {
