@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The receive path (kernel receive.c, wireguard-go receive.go): classify by (type, length) before any
 // cryptography; handshake messages pass MAC1 (and, under load, MAC2 and the rate limiter) before any
-// Diffie-Hellman; transport packets are authenticated, then replay-checked, then their inner source must be
+// Diffie-Hellman (Engine+Admission.swift); transport packets are authenticated, then replay-checked, then their inner source must be
 // an allowed IP of the peer whose key opened them. Only authenticated packets move a peer's endpoint.
 
 import WireGuardCrypto
@@ -10,18 +10,27 @@ import WireGuardModel
 extension Engine {
     /// Handles one UDP payload of `count` bytes at the start of `buffer`, in place. For a data packet that
     /// authenticates and passes every check, returns the range of `buffer` holding the inner IP packet to
-    /// write to the TUN (padding already trimmed). Handshake traffic and events go to `effects`. Anything
-    /// invalid is dropped without effect (handshake rejections produce a `.rejected` event for logs).
+    /// write to the TUN (padding already trimmed). Handshake traffic and events go to `effects`: an initiation
+    /// or response goes through `admitHandshake` (a cookie reply becomes a `.sendDatagram`) and then
+    /// `handleAdmittedHandshake`. Anything invalid is dropped without effect (handshake rejections produce a
+    /// `.rejected` event for logs).
     public func handleDatagram(buffer: UnsafeMutableRawBufferPointer, count: Int, from source: Endpoint, now: Now,
                                effects: inout [Effect]) -> Range<Int>? {
         let message = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
         switch MessageType.classify(message) {
         case .transport?:
             return receiveTransport(buffer: buffer, count: count, from: source, now: now, effects: &effects)
-        case .initiation?:
-            receiveInitiation(message, from: source, now: now, effects: &effects)
-        case .response?:
-            receiveResponse(message, from: source, now: now, effects: &effects)
+        case .initiation?, .response?:
+            withUnsafeTemporaryAllocation(byteCount: MessageType.cookieReplySize, alignment: 16) { reply in
+                switch admitHandshake(message, from: source, now: now.monotonic, reply: reply.baseAddress!, effects: &effects) {
+                case .drop:
+                    break
+                case .cookieReply:
+                    effects.append(.sendDatagram(Array(reply), to: source))
+                case .process:
+                    handleAdmittedHandshake(message, from: source, now: now, effects: &effects)
+                }
+            }
         case .cookieReply?:
             receiveCookieReply(message, from: source, now: now, effects: &effects)
         case nil:
@@ -30,34 +39,20 @@ extension Engine {
         return nil
     }
 
-    /// MAC checks for an initiation or response. Returns false (having answered or logged) if the message
-    /// must go no further.
-    private func admitHandshakeMessage(_ message: UnsafeRawBufferPointer, from source: Endpoint, peer: PublicKey?,
-                                       now: Now, effects: inout [Effect]) -> Bool {
-        guard var checker = cookieChecker else { return false }
-        defer { cookieChecker = checker }
-        let underLoad = isUnderLoad(now: now.monotonic)
-        switch checker.check(message, source: source, checkMAC2: underLoad, now: now.monotonic, random: random) {
-        case .invalidMAC1:
-            effects.append(.event(.rejected(.invalidMAC1, from: source, peer: peer)))
-            return false
-        case .validMAC1WithoutCookie where underLoad:
-            let reply = checker.createReply(to: message, source: source, now: now.monotonic, random: random)
-            effects.append(.sendDatagram(reply.bytes, to: source))
-            effects.append(.event(.rejected(.underLoadCookieSent, from: source, peer: peer)))
-            return false
-        case .validMAC1WithCookie where !rateLimiter.allow(source.address, now: now.monotonic):
-            effects.append(.event(.rejected(.rateLimited, from: source, peer: peer)))
-            return false
-        default:
-            return true
+    /// The expensive half of an initiation or response that `admitHandshake` let through: the Noise
+    /// handshake (Diffie-Hellman), then the answer or the new session. Anything else is ignored.
+    public func handleAdmittedHandshake(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: Now,
+                                        effects: inout [Effect]) {
+        switch MessageType.classify(message) {
+        case .initiation?: receiveInitiation(message, from: source, now: now, effects: &effects)
+        case .response?: receiveResponse(message, from: source, now: now, effects: &effects)
+        default: break
         }
     }
 
     private func receiveInitiation(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: Now,
                                    effects: inout [Effect]) {
-        guard let identity, admitHandshakeMessage(message, from: source, peer: nil, now: now, effects: &effects),
-              let msg = HandshakeInitiation(message) else { return }
+        guard let identity, let msg = HandshakeInitiation(message) else { return }
         guard let partial = Handshake.beginConsumingInitiation(msg, identity: identity),
               let peer = peersByKey[partial.remoteStatic] else {
             effects.append(.event(.rejected(.unknownPeer, from: source, peer: nil)))
@@ -86,7 +81,6 @@ extension Engine {
                                  effects: inout [Effect]) {
         guard let identity, let msg = HandshakeResponse(message),
               case .handshake(let peer)? = indexTable[msg.receiverIndex] else { return }
-        guard admitHandshakeMessage(message, from: source, peer: peer.publicKey, now: now, effects: &effects) else { return }
         do {
             try peer.handshake.consumeResponse(msg, identity: identity)
         } catch {
