@@ -187,6 +187,7 @@ do {
     print("sent \(sent) initiations in \(Int(elapsed * 10) / 10).\(Int(elapsed * 10) % 10) s: \(Int(Double(sent) / elapsed))/s "
           + "from \(options.sources.count) addresses x \(options.portsPerSource) ports (\(refused) refused by the kernel)")
 } catch {
-    fputs("\(error)\n", stderr)
+    let text = "\(error)\n"
+    _ = text.withCString { write(2, $0, strlen($0)) }
     exit(2)
 }
