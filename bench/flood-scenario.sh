@@ -31,11 +31,11 @@ fl_ns() {
 
 flood_teardown() {
     local ns
-    for ns in "${FL_NAMESPACES[@]}"; do ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null; done
+    for ns in "${FL_NAMESPACES[@]}"; do ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true; done
     sleep 0.2
     for ns in "${FL_NAMESPACES[@]}"; do
-        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-        ip netns del "$ns" 2>/dev/null
+        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+        ip netns del "$ns" 2>/dev/null || true
     done
     FL_NAMESPACES=()
     rm -f "/var/run/wireguard/flt$FL_TAG.sock" "/var/run/wireguard/flp$FL_TAG.sock"

@@ -25,6 +25,9 @@ public struct CookieChecker {
     public let cookieEncryptionKey: Bytes32
     private var secret: Secret?
     private var secretBirth = Instant(nanoseconds: 0)
+    /// MAC1's and the cookie's keyed BLAKE2s with the key block already compressed: every message saves it.
+    private let mac1State: Blake2s
+    private var cookieState: Blake2s?
 
     /// A 16-byte MAC or cookie held inline.
     typealias MAC = (UInt64, UInt64)
@@ -32,12 +35,20 @@ public struct CookieChecker {
     public init(publicKey: PublicKey) {
         mac1Key = Blake2s.hash(labelMAC1, publicKey.raw)
         cookieEncryptionKey = Blake2s.hash(labelCookie, publicKey.raw)
+        mac1State = Self.keyedState(mac1Key)
     }
 
     /// Fixes the cookie secret (tests reproducing a vector).
     public mutating func setSecret(_ s: Secret, at now: Instant) {
         secret = s
         secretBirth = now
+        cookieState = Self.keyedState(s)
+    }
+
+    private static func keyedState(_ key: some BytesRepresentable) -> Blake2s {
+        var s = Blake2s(outputLength: 16, key: key)
+        s.absorbKeyBlock()
+        return s
     }
 
     /// Checks MAC1 over `message[0..<len-32]` and, if `checkMAC2`, MAC2 over `message[0..<len-16]` with
@@ -46,7 +57,7 @@ public struct CookieChecker {
     public mutating func check(_ message: UnsafeRawBufferPointer, source: Endpoint, checkMAC2: Bool,
                                now: Instant, random: some RandomSource) -> MACState {
         let n = message.count
-        let mac1 = Self.mac(key: mac1Key, UnsafeRawBufferPointer(rebasing: message[0..<(n - 32)]))
+        let mac1 = Self.mac(mac1State, UnsafeRawBufferPointer(rebasing: message[0..<(n - 32)]))
         guard Self.equals(mac1, UnsafeRawBufferPointer(rebasing: message[(n - 32)..<(n - 16)])) else { return .invalidMAC1 }
         let received = UnsafeRawBufferPointer(rebasing: message[(n - 16)..<n])
         guard checkMAC2, !ConstantTime.isZero(received) else { return .validMAC1WithoutCookie }
@@ -62,8 +73,7 @@ public struct CookieChecker {
 
     private mutating func cookieValue(for source: Endpoint, now: Instant, random: some RandomSource) -> MAC {
         if secret == nil || now - secretBirth >= Constants.cookieRefreshTime {
-            secret = random.secret(32)
-            secretBirth = now
+            setSecret(random.secret(32), at: now)
         }
         // The source as the kernel feeds it: the address in network order, then the port big-endian.
         var bytes: (UInt64, UInt64, UInt16) = (0, 0, source.port.bigEndian)
@@ -77,7 +87,7 @@ public struct CookieChecker {
             bytes.1 = lo.bigEndian
             count = 18
         }
-        return withUnsafeBytes(of: &bytes) { Self.mac(key: secret!, UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        return withUnsafeBytes(of: &bytes) { Self.mac(cookieState!, UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
     }
 
     /// Writes the 64-byte cookie reply to `message` (an initiation or response from `source`) at `out`: the
@@ -106,6 +116,16 @@ public struct CookieChecker {
     @inline(__always)
     static func mac(key: some BytesRepresentable, _ data: UnsafeRawBufferPointer) -> MAC {
         var s = Blake2s(outputLength: 16, key: key)
+        s.update(data)
+        var out: MAC = (0, 0)
+        withUnsafeMutableBytes(of: &out) { s.finalize(into: $0) }
+        return out
+    }
+
+    /// The MAC of `data` from a keyed state whose key block is compressed.
+    @inline(__always)
+    static func mac(_ keyed: Blake2s, _ data: UnsafeRawBufferPointer) -> MAC {
+        var s = keyed
         s.update(data)
         var out: MAC = (0, 0)
         withUnsafeMutableBytes(of: &out) { s.finalize(into: $0) }
