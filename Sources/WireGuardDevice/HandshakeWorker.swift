@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The handshake thread (wireguard-go's RoutineHandshake, the kernel's handshake worker): takes admitted
-// initiations and responses from the `HandshakeQueue`, priority (valid MAC2) first, and spends the
-// Diffie-Hellman on them under the engine lock, one message at a time, so that the receive thread keeps
-// draining the socket and transport data keeps flowing while a flood is being answered.
+// initiations and responses from the `HandshakeQueue`, priority (valid MAC2) first, one at a time. An
+// initiation's first Diffie-Hellman (`es`, which tells who sent it) runs without the engine lock, with the
+// worker's own copy of our static identity: a flood from unknown keys never holds the lock, so the receive
+// thread keeps draining the socket and transport data keeps flowing while it is being answered.
 
 #if canImport(Glibc)
 import Glibc
@@ -20,6 +21,8 @@ final class HandshakeWorker {
     private var stopping = false
     private let message = UnsafeMutableRawPointer.allocate(byteCount: HandshakeQueue.slotSize, alignment: 16)
     private var effects: [Effect] = []
+    /// The engine's identity when last seen, and the worker's copy of it.
+    private var identity: (engine: StaticIdentity, own: StaticIdentity)?
 
     init(device: Device) {
         self.device = device
@@ -55,8 +58,15 @@ final class HandshakeWorker {
             }
             guard !stopping, let entry = queue.pop(into: message) else { break }
             effects.removeAll(keepingCapacity: true)
-            engine.handleAdmittedHandshake(UnsafeRawBufferPointer(start: message, count: entry.length),
-                                           from: entry.source, now: SystemClock.now(), effects: &effects)
+            let bytes = UnsafeRawBufferPointer(start: message, count: entry.length)
+            if MessageType.classify(bytes) == .initiation, let current = engine.staticIdentity, let own = ownIdentity(current) {
+                lock.unlock()
+                let half = Engine.beginInitiation(bytes, identity: own)
+                lock.lock()
+                if let half { engine.finishInitiation(half, bytes, from: entry.source, now: SystemClock.now(), effects: &effects) }
+            } else {
+                engine.handleAdmittedHandshake(bytes, from: entry.source, now: SystemClock.now(), effects: &effects)
+            }
             device.learnSource(of: entry.origin, from: entry.source)
             let wake = device.isEarlierThanArmed(engine.nextDeadline)
             lock.unlock()
@@ -65,5 +75,13 @@ final class HandshakeWorker {
             lock.lock()
         }
         lock.unlock()
+    }
+
+    /// The worker's copy of the engine's `current` identity, made again when the key changes.
+    private func ownIdentity(_ current: StaticIdentity) -> StaticIdentity? {
+        if let identity, identity.engine === current { return identity.own }
+        guard let own = StaticIdentity(copying: current) else { return nil }
+        identity = (current, own)
+        return own
     }
 }

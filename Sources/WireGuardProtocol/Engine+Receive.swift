@@ -7,6 +7,13 @@
 import WireGuardCrypto
 import WireGuardModel
 
+/// An initiation after its first half (`Engine.beginInitiation`): whom it was for and, when its static key
+/// decrypted, the sender it names.
+public struct InitiationFirstHalf {
+    let responder: PublicKey
+    let partial: PartialInitiation?
+}
+
 extension Engine {
     /// Handles one UDP payload of `count` bytes at the start of `buffer`, in place. For a data packet that
     /// authenticates and passes every check, returns the range of `buffer` holding the inner IP packet to
@@ -50,11 +57,32 @@ extension Engine {
         }
     }
 
+    /// The first half of an initiation's handshake (`e`, `es`, the static key), which needs nothing of the
+    /// engine but our static identity: a host may run it without the engine lock, with an identity of its
+    /// own (`StaticIdentity(copying:)`: a DH context serves one thread at a time), and hand the result to
+    /// `finishInitiation`. A flood from unknown keys ends here, the Diffie-Hellman spent off the lock.
+    public static func beginInitiation(_ message: UnsafeRawBufferPointer, identity: StaticIdentity) -> InitiationFirstHalf? {
+        guard let msg = HandshakeInitiation(message) else { return nil }
+        return InitiationFirstHalf(responder: identity.publicKey,
+                                   partial: Handshake.beginConsumingInitiation(msg, identity: identity))
+    }
+
+    /// Our static identity, for `beginInitiation` (read it under the host's lock).
+    public var staticIdentity: StaticIdentity? { identity }
+
+    /// The rest of an admitted initiation after `beginInitiation`: the peer, `ss`, the timestamp and flood
+    /// rules, the response. If our key changed in between, the first half is done again here.
+    public func finishInitiation(_ half: InitiationFirstHalf, _ message: UnsafeRawBufferPointer, from source: Endpoint,
+                                 now: Now, effects: inout [Effect]) {
+        receiveInitiation(message, from: source, now: now, effects: &effects,
+                          firstHalf: half.responder == identity?.publicKey ? half : nil)
+    }
+
     private func receiveInitiation(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: Now,
-                                   effects: inout [Effect]) {
+                                   effects: inout [Effect], firstHalf: InitiationFirstHalf? = nil) {
         guard let identity, let msg = HandshakeInitiation(message) else { return }
-        guard let partial = Handshake.beginConsumingInitiation(msg, identity: identity),
-              let peer = peersByKey[partial.remoteStatic] else {
+        let began = firstHalf.map { $0.partial } ?? Handshake.beginConsumingInitiation(msg, identity: identity)
+        guard let partial = began, let peer = peersByKey[partial.remoteStatic] else {
             effects.append(.event(.rejected(.unknownPeer, from: source, peer: nil)))
             return
         }
