@@ -8,6 +8,7 @@
 //   wireguard-bench --alloc-check N            N seal+open pairs only (heap and instruction profiles)
 //   wireguard-bench --handshakes N             N complete handshakes only (heap and instruction profiles)
 //   wireguard-bench --flood [seconds]          the handshake-flood reject path only
+//   wireguard-bench --flood-alloc N            N x 64 rejected initiations only (heap profiles)
 
 import WireGuardCrypto
 import WireGuardModel
@@ -25,6 +26,8 @@ public enum Benchmarks {
         switch arguments.first {
         case "--alloc-check":
             TransportBenchmark.allocationCheck(Int(arguments.dropFirst().first ?? "") ?? 1000)
+        case "--flood-alloc":
+            FloodBenchmark.allocationCheck(Int(arguments.dropFirst().first ?? "") ?? 1000)
         case "--flood":
             let duration = arguments.lazy.compactMap(Double.init).first ?? 2.0
             _ = Measure.pinToCurrentCPU()
