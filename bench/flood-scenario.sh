@@ -11,8 +11,8 @@
 # PINGS (10), FLOOD_TAIL (2), FLOOD_CPU (a CPU to pin the flooder to), FLOOD_RATE (0: as fast as it can).
 # flood_scenario RUN sets FL_HANDSHAKE (seconds from the first ping to the peer's completed handshake, or
 # "none"), FL_PINGS (replies), FL_ARRIVED / FL_READ (datagrams per second reaching the target's UDP layer /
-# delivered to its socket), FL_COOKIES (cookie replies sent), FL_CPU (target's CPU %), FL_RSS (its largest
-# resident set seen, KiB), FL_SENT (the flooder's own line), and prints one line.
+# read by the daemon from its socket), FL_COOKIES (cookie replies sent to the flooder), FL_CPU (the target's
+# CPU %), FL_RSS (its largest resident set seen, KiB), FL_SENT (the flooder's own line), and prints one line.
 
 FLOOD_SOURCES=${FLOOD_SOURCES:-8}
 FLOOD_PORTS=${FLOOD_PORTS:-256}
@@ -47,9 +47,10 @@ snmp_udp() {
         for (i = 1; i <= NF; i++) if (k[i] == f) print $i } }' /proc/net/snmp
 }
 
-# nft_count NS CHAIN: packets counted by the rule in CHAIN of table inet flood.
+# nft_count NS CHAIN [bytes]: packets (or bytes) counted by the rule in CHAIN of table inet flood.
 nft_count() {
-    ip netns exec "$1" nft list chain inet flood "$2" | awk '/counter/ { for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1) }'
+    ip netns exec "$1" nft list chain inet flood "$2" |
+        awk -v w="${3:-packets}" '/counter/ { for (i = 1; i <= NF; i++) if ($i == w) print $(i + 1) }'
 }
 
 # calc EXPR: floating-point arithmetic (awk), printed with FORMAT ($2, default %.0f).
@@ -93,7 +94,7 @@ table inet flood {
     }
     chain outbound {
         type filter hook output priority 0;
-        udp sport 51820 udp length 72 counter
+        ip daddr 10.93.2.0/24 udp sport 51820 counter
     }
 }
 NFT
@@ -137,7 +138,9 @@ NFT
     FL_PINGS=${FL_PINGS:-0}
     FL_ARRIVED=$(calc "$(nft_count "$t" inbound) / $elapsed")
     FL_READ=$(calc "($in1 - $in0) / $elapsed")
-    FL_COOKIES=$(nft_count "$t" outbound)
+    # All the flooder ever gets back is cookie replies (64-byte payloads, 28 bytes of IPv4 and UDP headers),
+    # some as one UDP GSO super-packet for a run of replies to one source: counted by their bytes.
+    FL_COOKIES=$(calc "($(nft_count "$t" outbound bytes) - 28 * $(nft_count "$t" outbound)) / 64")
     FL_CPU=$(calc "($cpu1 - $cpu0) * 100 / $(getconf CLK_TCK) / $elapsed")
     FL_RSS=$rss_max
     FL_SENT=$(tail -1 "$FL_DIR/flood.out")

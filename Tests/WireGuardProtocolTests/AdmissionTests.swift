@@ -103,6 +103,21 @@ final class FloodFixture {
         #expect(replies == Int(Constants.cookieReplyBurst), "the bucket refills at its rate, up to the burst")
     }
 
+    @Test func aSustainedFloodGetsTheLimitersRate() {
+        // 2,500 initiations/s from one address for 10 s, the engine kept under load: 5 + 10/s replies.
+        let f = FloodFixture()
+        var g = f.generator()
+        var replies = 0
+        for i in 0..<25_000 {
+            if i % 32 == 0 { f.load() }
+            if f.admit(f.initiation(&g), from: Endpoint(address: attacker.address, port: UInt16(1000 + i % 256))).0 == .cookieReply {
+                replies += 1
+            }
+            f.t = f.t + .microseconds(400)
+        }
+        #expect((100...106).contains(replies), "\(replies) replies")
+    }
+
     @Test func validMAC2GoesFirstUnderLoadAndOtherwise() throws {
         let f = FloodFixture()
         var g = try f.cookieHolder(at: honest)
