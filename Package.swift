@@ -64,7 +64,7 @@ let package = Package(
             dependencies: ["WireGuardTools", "WireGuardModel", "WireGuardTestSupport"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "WireGuardServerTests", dependencies: ["WireGuardServer"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "WireGuardServerTests", dependencies: ["WireGuardServer", "WireGuardTools"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "WireGuardDeviceTests",
             dependencies: ["WireGuardDevice", "WireGuardProtocol", "WireGuardModel", "WireGuardTestSupport"]
