@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Text → QR symbol with Debian's libqrencode (8-bit mode, the smallest version that fits, error correction L as
-// `qrencode` uses by default), and gray pixels → PNG bytes with libpng's simplified write API.
+// `qrencode` uses by default).
 
-import CPNG
 import CQREncode
 
 public enum QREncoder {
@@ -14,30 +13,5 @@ public enum QREncoder {
         defer { QRcode_free(code) }
         let size = Int(code.pointee.width)
         return QRMatrix(size: size, qrencodeData: Array(UnsafeBufferPointer(start: code.pointee.data, count: size * size)))
-    }
-}
-
-public enum PNGEncoder {
-    /// A PNG of a `side`×`side` 8-bit gray image.
-    public static func encode(side: Int, gray pixels: [UInt8]) throws(ServerError) -> [UInt8] {
-        var image = png_image()
-        image.version = png_uint_32(PNG_IMAGE_VERSION)
-        image.width = png_uint_32(side)
-        image.height = png_uint_32(side)
-        image.format = png_uint_32(PNG_FORMAT_GRAY)
-        var size = 0
-        // The first call computes the size, the second writes.
-        guard png_image_write_to_memory(&image, nil, &size, 0, pixels, 0, nil) != 0, size > 0 else {
-            throw ServerError("libpng: \(message(image))")
-        }
-        var out = [UInt8](repeating: 0, count: size)
-        let ok = out.withUnsafeMutableBytes { png_image_write_to_memory(&image, $0.baseAddress, &size, 0, pixels, 0, nil) }
-        guard ok != 0 else { throw ServerError("libpng: \(message(image))") }
-        return Array(out[0..<size])
-    }
-
-    private static func message(_ image: png_image) -> String {
-        var copy = image.message
-        return withUnsafeBytes(of: &copy) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 }
