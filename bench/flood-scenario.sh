@@ -11,8 +11,9 @@
 # PINGS (10), FLOOD_TAIL (2), FLOOD_CPU (a CPU to pin the flooder to), FLOOD_RATE (0: as fast as it can).
 # flood_scenario RUN sets FL_HANDSHAKE (seconds from the first ping to the peer's completed handshake, or
 # "none"), FL_PINGS (replies), FL_ARRIVED / FL_READ (datagrams per second reaching the target's UDP layer /
-# read by the daemon from its socket), FL_COOKIES (cookie replies sent to the flooder), FL_CPU (the target's
-# CPU %), FL_RSS (its largest resident set seen, KiB), FL_SENT (the flooder's own line), and prints one line.
+# read by the daemon from its socket), FL_DROPPED (datagrams its full socket buffer refused), FL_COOKIES
+# (cookie replies sent to the flooder), FL_CPU (the target's CPU %), FL_RSS (its largest resident set seen,
+# KiB), FL_SENT (the flooder's own line), and prints one line.
 
 FLOOD_SOURCES=${FLOOD_SOURCES:-8}
 FLOOD_PORTS=${FLOOD_PORTS:-256}
@@ -104,8 +105,8 @@ NFT
 
     local seconds=$((FLOOD_LEAD + PINGS + FLOOD_TAIL)) pin=()
     [ -n "${FLOOD_CPU:-}" ] && pin=(taskset -c "$FLOOD_CPU")
-    local in0 cpu0 t0 start
-    in0=$(snmp_udp "$t" InDatagrams); cpu0=$(cpu_ticks "$pid"); start=$(date +%s.%N)
+    local in0 drop0 cpu0 t0 start
+    in0=$(snmp_udp "$t" InDatagrams); drop0=$(snmp_udp "$t" RcvbufErrors); cpu0=$(cpu_ticks "$pid"); start=$(date +%s.%N)
     ip netns exec "$f" "${pin[@]}" "$FLOOD_BIN" --target 10.93.2.1:51820 --public-key "$(cat "$FL_DIR/t.pub")" \
         "${sources[@]}" --ports "$FLOOD_PORTS" --seconds "$seconds" --rate "$FLOOD_RATE" >"$FL_DIR/flood.out" 2>&1 &
     local flooder=$! rss_max=0 v
@@ -132,6 +133,7 @@ NFT
     local elapsed in1 cpu1
     elapsed=$(calc "$(date +%s.%N) - $start" %.3f)
     in1=$(snmp_udp "$t" InDatagrams); cpu1=$(cpu_ticks "$pid")
+    FL_DROPPED=$(( $(snmp_udp "$t" RcvbufErrors) - drop0 ))
     ip netns exec "$t" grep Udp: /proc/net/snmp >"$FL_DIR/snmp"
     v=$(rss_kib "$pid"); [ "${v:-0}" -gt "$rss_max" ] && rss_max=$v
     FL_PINGS=$(awk '/packets transmitted/ { print $4 }' "$FL_DIR/ping.out")
@@ -144,8 +146,8 @@ NFT
     FL_CPU=$(calc "($cpu1 - $cpu0) * 100 / $(getconf CLK_TCK) / $elapsed")
     FL_RSS=$rss_max
     FL_SENT=$(tail -1 "$FL_DIR/flood.out")
-    printf 'run %-2s %-5s handshake %5s s  pings %2s/%s  arrived %7s/s  read %7s/s  cookie replies %6s  CPU %3s%%  RSS max %5.1f MB  | flooder: %s\n' \
-        "$run" "$FL_KIND" "$FL_HANDSHAKE" "$FL_PINGS" "$PINGS" "$FL_ARRIVED" "$FL_READ" "$FL_COOKIES" "$FL_CPU" \
+    printf 'run %-2s %-5s handshake %5s s  pings %2s/%s  arrived %7s/s  read %7s/s  dropped %7s  cookie replies %7s  CPU %3s%%  RSS max %5.1f MB  | flooder: %s\n' \
+        "$run" "$FL_KIND" "$FL_HANDSHAKE" "$FL_PINGS" "$PINGS" "$FL_ARRIVED" "$FL_READ" "$FL_DROPPED" "$FL_COOKIES" "$FL_CPU" \
         "$(calc "$FL_RSS / 1024" %.1f)" "$FL_SENT"
     flood_teardown
 }
