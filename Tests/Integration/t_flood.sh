@@ -5,14 +5,14 @@
 # legitimate peer starts a handshake and pings 8 times. The peer must get through within one retry (the
 # first initiation answered with a cookie, the retry 5 s later, carrying MAC2, answered) and most pings
 # must come back; the daemon must have read most of what arrived, answered with few cookie replies (per-source
-# limit) and stayed small. The flood rate is moderate (FLOOD_RATE, default 20,000/s) so that the debug build
+# limit) and stayed small. The flood rate is moderate (FLOOD_RATE, default 10,000/s) so that the debug build
 # CI tests keeps up; bench/flood.sh measures the release build at full rate.
 source "$(dirname "$0")/lib.sh"
 [ -n "$GO" ] || fail "wireguard-go is not installed"
 FLOOD_BIN=${WG_FLOOD:-$ROOT/.build/debug/wireguard-flood}
 [ -x "$FLOOD_BIN" ] || fail "wireguard-flood is not built at $FLOOD_BIN"
 GO_BIN=$GO DAEMON_BIN=$OURS FL_DIR=$TMP FL_TAG=$TAG FL_KIND=ours
-FLOOD_RATE=${FLOOD_RATE:-20000} FLOOD_LEAD=1 PINGS=8 FLOOD_TAIL=1
+FLOOD_RATE=${FLOOD_RATE:-10000} FLOOD_LEAD=1 PINGS=8 FLOOD_TAIL=1
 source "$ROOT/bench/flood-scenario.sh"
 # cleanup reads $? first: hand it the test's status, not the teardown's.
 trap 'st=$?; flood_teardown; (exit $st); cleanup' EXIT
