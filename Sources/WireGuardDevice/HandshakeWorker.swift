@@ -21,7 +21,7 @@ final class HandshakeWorker {
     private var stopping = false
     private let message = UnsafeMutableRawPointer.allocate(byteCount: HandshakeQueue.slotSize, alignment: 16)
     private var effects: [Effect] = []
-    /// The engine's identity when last seen, and the worker's copy of it.
+    /// The engine's identity when last seen, and the worker's copy of it (only while there is work).
     private var identity: (engine: StaticIdentity, own: StaticIdentity)?
 
     init(device: Device) {
@@ -51,6 +51,8 @@ final class HandshakeWorker {
         let lock = device.lock, engine = device.engine
         lock.lock()
         while true {
+            // Idle, the worker keeps no copy of our key (a replaced key is freed, and wiped, at once).
+            if queue.isEmpty { identity = nil }
             while queue.isEmpty && !stopping {
                 waiting = true
                 lock.wait(wakeup)
