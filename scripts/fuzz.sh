@@ -49,8 +49,8 @@ for t in "${targets[@]}"; do
 
     case $t in
         fuzz-engine | fuzz-netlink) max_len=${FUZZ_MAX_LEN:-2048} ;;
-        fuzz-wg-set) max_len=${FUZZ_MAX_LEN:-512} ;;
-        *) max_len=${FUZZ_MAX_LEN:-768} ;;
+        fuzz-wg-config) max_len=${FUZZ_MAX_LEN:-768} ;;
+        *) max_len=${FUZZ_MAX_LEN:-512} ;;
     esac
     corpus=Fuzz/corpus/$t
     mkdir -p "$corpus"
@@ -79,9 +79,10 @@ for t in "${targets[@]}"; do
         echo "fuzz.sh: $t failed (status $status); inputs: $(ls "$artifacts" 2>/dev/null | tr '\n' ' ')" >&2
         exit 1
     fi
-    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-    coverage=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
+    # (-a: dictionary entries in the log are raw bytes.)
+    execs=$(grep -a '^stat::number_of_executed_units:' "$log" | tail -1 | tr -dc 0-9)
+    rate=$(grep -a '^stat::average_exec_per_sec:' "$log" | tail -1 | tr -dc 0-9)
+    coverage=$(grep -aEo 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
 
     if [ "$seconds" -ne 0 ] && [ "${FUZZ_MERGE:-1}" != 0 ] && [ -n "$(ls -A "$found")" ]; then
         # Keep only inputs that add coverage: merge the old corpus and the new finds into a fresh directory
