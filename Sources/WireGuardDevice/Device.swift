@@ -70,6 +70,8 @@ public final class Device {
     var udpGSO = false
     private(set) var sendPath: SendPath!
     private(set) var receivePath: ReceivePath!
+    /// The metrics endpoint's thread, when one serves (Device+Metrics.swift).
+    var metricsThread: pthread_t?
     /// Effects of the control thread (UAPI, timers).
     var effects: [Effect] = []
 
@@ -200,6 +202,7 @@ public final class Device {
         var one: UInt64 = 1
         _ = write(stopFD, &one, 8)
         for case let thread? in threads { pthread_join(thread, nil) }
+        joinMetricsThread()
         shutdown()
         let reason = stopReason!
         logger.verbose("Device closing: \(reason)")

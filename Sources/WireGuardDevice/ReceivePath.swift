@@ -39,6 +39,7 @@ final class ReceivePath {
     private let inner: UnsafeMutablePointer<Range<Int>?>
     private let sources: UnsafeMutablePointer<Endpoint?>
     private var effects: [Effect] = []
+    private let authenticationFailures = AuthenticationFailures(capacity: ReceivePath.maxMessages)
     let epollFD: Int32
 
     init(device: Device, gro: GROTable?) throws(SystemError) {
@@ -151,6 +152,7 @@ final class ReceivePath {
                     lastSession = engine.lookupTransport(p, count: n, now: now)
                 }
                 sessions[m] = lastSession  // nil: an unknown session, dropped
+                if lastSession == nil { engine.countDrop(.unknownSession) }
                 continue
             }
             sessions[m] = nil
@@ -170,9 +172,11 @@ final class ReceivePath {
                 opened[m] = result
                 authenticated += 1
             } else {
+                authenticationFailures.add(session)
                 sessions[m] = nil
             }
         }
+        authenticationFailures.flush(into: engine, lock: device.lock)
 
         if authenticated > 0 {
             // Compact the authenticated messages to the front, keeping their order.

@@ -80,6 +80,7 @@ extension Engine {
 
     /// Removes a peer and everything that points to it.
     func removePeer(_ peer: PeerState) {
+        retire(peer)
         allowedIPs.removeAll(ownedBy: peer)
         destroy(peer.keypairs.clear())
         unregisterHandshake(peer)

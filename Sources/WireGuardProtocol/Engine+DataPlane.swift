@@ -87,7 +87,9 @@ extension Engine {
     public func acceptTransport(_ session: TransportSession, counter: UInt64, buffer: UnsafeMutableRawPointer,
                                 length: Int, wireLength: Int, from source: Endpoint, now: Now,
                                 effects: inout [Effect]) -> Range<Int>? {
-        guard session.keypair.replayFilter.validate(counter) else { return nil }
+        let mark = effects.count
+        defer { tally(effects, from: mark) }
+        guard session.keypair.replayFilter.validate(counter) else { session.peer.counters[.replay] &+= 1; return nil }
         noteAuthenticated(session, wireBytes: wireLength, dataPackets: length > 0 ? 1 : 0, from: source, now: now,
                           effects: &effects)
         guard length > 0 else { return nil }  // keepalive
@@ -105,11 +107,13 @@ extension Engine {
                                  wireLengths: UnsafePointer<Int>, results: UnsafeMutablePointer<Range<Int>?>,
                                  from source: Endpoint, now: Now, effects: inout [Effect]) {
         var fresh = 0, data = 0, bytes = 0
+        let mark = effects.count
+        defer { tally(effects, from: mark) }
         // A run is mostly one flow: one allowed-IPs lookup per inner source.
         var allowed = AllowedSourceCache()
         for i in 0..<count {
             results[i] = nil
-            guard session.keypair.replayFilter.validate(opened[i].counter) else { continue }
+            guard session.keypair.replayFilter.validate(opened[i].counter) else { session.peer.counters[.replay] &+= 1; continue }
             fresh += 1
             bytes += wireLengths[i]
             let length = opened[i].plaintextLength

@@ -15,6 +15,7 @@ extension Engine {
     public func handleDatagram(buffer: UnsafeMutableRawBufferPointer, count: Int, from source: Endpoint, now: Now,
                                effects: inout [Effect]) -> Range<Int>? {
         let message = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+        let mark = effects.count
         switch MessageType.classify(message) {
         case .transport?:
             return receiveTransport(buffer: buffer, count: count, from: source, now: now, effects: &effects)
@@ -25,8 +26,9 @@ extension Engine {
         case .cookieReply?:
             receiveCookieReply(message, from: source, now: now, effects: &effects)
         case nil:
-            break
+            countDrop(.malformed)
         }
+        tally(effects, from: mark)
         return nil
     }
 
@@ -124,8 +126,11 @@ extension Engine {
     /// A transport message through the three data-plane phases on one thread.
     private func receiveTransport(buffer: UnsafeMutableRawBufferPointer, count: Int, from source: Endpoint, now: Now,
                                   effects: inout [Effect]) -> Range<Int>? {
-        guard let session = lookupTransport(buffer.baseAddress!, count: count, now: now),
-              let (length, counter) = session.keypair.open(message: buffer.baseAddress!, length: count) else { return nil }
+        guard let session = lookupTransport(buffer.baseAddress!, count: count, now: now) else { countDrop(.unknownSession); return nil }
+        guard let (length, counter) = session.keypair.open(message: buffer.baseAddress!, length: count) else {
+            session.peer.counters[.badAuthentication] &+= 1
+            return nil
+        }
         return acceptTransport(session, counter: counter, buffer: buffer.baseAddress!, length: length, wireLength: count,
                                from: source, now: now, effects: &effects)
     }

@@ -18,7 +18,7 @@ extension Engine {
         guard count > 0, count <= Constants.maxContentSize,
               let destination = IPPacket.destination(base, length: count),
               let peer = route(to: destination),
-              let endpoint = peer.endpoint else { return nil }  // no route, or a peer we cannot reach
+              let endpoint = peer.endpoint else { return countUnsendable(base, count: count) }  // no route, or a peer we cannot reach
         let t = now.monotonic
         if peer.staged.isEmpty, let keypair = peer.keypairs.current, keypair.isUsableForSending(now: t) {
             let padding = IPPacket.padding(length: count, mtu: mtu)

@@ -8,6 +8,8 @@ extension Engine {
     /// Runs every timer whose deadline is at or before `now`. Call it at `nextDeadline`.
     public func handleTimers(now: Now, effects: inout [Effect]) {
         let t = now.monotonic
+        let mark = effects.count
+        defer { tally(effects, from: mark) }
         for peer in peerOrder {
             guard let next = peer.nextDeadline, next <= t else { continue }
             if let d = peer.retransmitHandshakeDeadline, d <= t {

@@ -33,6 +33,8 @@ public final class Engine {
     var allowedIPs = AllowedIPs<PeerState>()
     var rateLimiter = RateLimiter()
     var underLoadUntil: Instant?
+    /// Metrics counts no peer can be named for, and those of removed peers (Engine+Counters.swift).
+    var counters = TrafficCounters()
     /// Inner MTU used for padding (the TUN's MTU).
     public var mtu: Int = Constants.defaultMTU
     /// Age at which the initiator of a session rekeys on send: `Constants.rekeyAfterTime`, shortened only by

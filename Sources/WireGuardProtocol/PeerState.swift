@@ -19,6 +19,8 @@ public final class PeerState {
     public internal(set) var txBytes: UInt64 = 0
     /// Wall-clock time of the last completed handshake.
     public internal(set) var lastHandshake: WallTime?
+    /// Metrics counts (Engine+Counters.swift).
+    var counters = TrafficCounters()
 
     // Timer state; see PeerState+Timers.swift.
     var retransmitHandshakeDeadline: Instant?
@@ -51,7 +53,7 @@ public final class PeerState {
 
     /// Queues an outgoing inner packet, dropping the oldest beyond the limit.
     func stage(_ packet: [UInt8]) {
-        if staged.count >= Constants.maxStagedPackets { staged.removeFirst() }
+        if staged.count >= Constants.maxStagedPackets { staged.removeFirst(); counters[.stagedQueueFull] &+= 1 }
         staged.append(packet)
     }
 }
