@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The receive thread opens transport messages without the engine lock; the sessions of those that do not
 // authenticate are kept here (preallocated, no allocation per packet) and counted on their peers under the
-// lock once per batch, only when there were any.
+// lock once per batch, only when there were any (and whenever the room is full, which only a flood of
+// forgeries with valid receiver indices does).
 
 import WireGuardProtocol
 
@@ -10,7 +11,7 @@ final class AuthenticationFailures {
     private let capacity: Int
     private var count = 0
 
-    /// Room for `capacity` failures per batch (one per message of a batch).
+    /// Room for `capacity` failures before a flush.
     init(capacity: Int) {
         self.capacity = capacity
         sessions = .allocate(capacity: capacity)
@@ -22,10 +23,10 @@ final class AuthenticationFailures {
         sessions.deallocate()
     }
 
-    /// Notes one message of `session` that did not authenticate.
+    /// Notes one message of `session` that did not authenticate (flushing first when the room is full).
     @inline(__always)
-    func add(_ session: TransportSession) {
-        guard count < capacity else { return }
+    func add(_ session: TransportSession, engine: Engine, lock: EngineLock) {
+        if count == capacity { flush(into: engine, lock: lock) }
         sessions[count] = session
         count += 1
     }

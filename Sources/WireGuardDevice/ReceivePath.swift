@@ -39,7 +39,7 @@ final class ReceivePath {
     private let inner: UnsafeMutablePointer<Range<Int>?>
     private let sources: UnsafeMutablePointer<Endpoint?>
     private var effects: [Effect] = []
-    private let authenticationFailures = AuthenticationFailures(capacity: ReceivePath.maxMessages)
+    private let authenticationFailures = AuthenticationFailures(capacity: ReceivePath.batchSize)
     let epollFD: Int32
 
     init(device: Device, gro: GROTable?) throws(SystemError) {
@@ -172,7 +172,7 @@ final class ReceivePath {
                 opened[m] = result
                 authenticated += 1
             } else {
-                authenticationFailures.add(session)
+                authenticationFailures.add(session, engine: engine, lock: device.lock)
                 sessions[m] = nil
             }
         }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Counters for metrics: plain values the engine keeps per interface and per peer, written only by the
-// engine's owner under its lock and read the same way (the daemon's `/metrics` endpoint). No atomics, no
-// allocation after a peer's creation: each counter is a slot of a fixed-size array indexed by reason.
+// engine's owner under its lock and read the same way (the daemon's `/metrics` endpoint). No atomics and no
+// heap: each counter is a slot of an inline array indexed by reason, stored in the peer itself.
 
 /// Why a packet (inner or outer) was dropped without being delivered.
 public enum DropReason: Int, CaseIterable, Sendable {
@@ -84,15 +84,23 @@ public enum HandshakeFailure: Int, CaseIterable, Sendable {
 /// The counters of one peer, or of the whole interface (which counts everything, attributable to a peer or
 /// not, and survives the removal of peers).
 public struct TrafficCounters: Equatable, Sendable {
+    /// Slots per array: the number of cases of `HandshakeFailure` and of `DropReason` (checked by a test).
+    public static let handshakeFailureSlots = 10, dropSlots = 10
     public var handshakesCompleted: UInt64 = 0
     public var cookieRepliesSent: UInt64 = 0
     public var cookieRepliesReceived: UInt64 = 0
     /// Indexed by `HandshakeFailure.rawValue`.
-    public private(set) var handshakeFailures = [UInt64](repeating: 0, count: HandshakeFailure.allCases.count)
+    private var handshakeFailures = InlineArray<10, UInt64>(repeating: 0)
     /// Indexed by `DropReason.rawValue`.
-    public private(set) var drops = [UInt64](repeating: 0, count: DropReason.allCases.count)
+    private var drops = InlineArray<10, UInt64>(repeating: 0)
 
     public init() {}
+
+    public static func == (a: TrafficCounters, b: TrafficCounters) -> Bool {
+        a.handshakesCompleted == b.handshakesCompleted && a.cookieRepliesSent == b.cookieRepliesSent
+            && a.cookieRepliesReceived == b.cookieRepliesReceived
+            && HandshakeFailure.allCases.allSatisfy { a[$0] == b[$0] } && DropReason.allCases.allSatisfy { a[$0] == b[$0] }
+    }
 
     /// The count of drops for `reason`.
     public subscript(reason: DropReason) -> UInt64 {
@@ -107,15 +115,3 @@ public struct TrafficCounters: Equatable, Sendable {
     }
 }
 
-/// Drops a data thread counted outside the engine's lock, handed over (and cleared) under it once per batch:
-/// `Engine.record(_:)`. The interface-wide part only; per-peer drops go through the engine.
-public struct DropTally: Sendable {
-    public var unknownSession: UInt64 = 0
-    public var malformed: UInt64 = 0
-
-    public init() {}
-
-    /// True when there is nothing to hand over.
-    @inline(__always)
-    public var isEmpty: Bool { unknownSession == 0 && malformed == 0 }
-}

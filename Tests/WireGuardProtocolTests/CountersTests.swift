@@ -163,3 +163,16 @@ private func nonZero(_ c: TrafficCounters) -> [String: UInt64] {
         #expect(nonZero(b.totals)["drop.unknown_session"] == 3)
     }
 }
+
+@Suite struct CounterSlotTests {
+    @Test func everyReasonHasASlot() {
+        #expect(HandshakeFailure.allCases.count == TrafficCounters.handshakeFailureSlots)
+        #expect(DropReason.allCases.count == TrafficCounters.dropSlots)
+        var c = TrafficCounters()
+        for r in DropReason.allCases { c[r] = UInt64(r.rawValue + 1) }
+        for r in HandshakeFailure.allCases { c[r] = UInt64(r.rawValue + 100) }
+        #expect(DropReason.allCases.allSatisfy { c[$0] == UInt64($0.rawValue + 1) }, "slots are distinct")
+        #expect(HandshakeFailure.allCases.allSatisfy { c[$0] == UInt64($0.rawValue + 100) })
+        #expect(c != TrafficCounters())
+    }
+}
