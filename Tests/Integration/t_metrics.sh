@@ -67,6 +67,35 @@ ip netns exec "$a" ping -c 5 -i 0.05 -s 1200 -W 3 10.86.0.2 >/dev/null || { show
 ip -n "$a" route add 10.86.99.0/24 dev "$ia"
 ip netns exec "$a" ping -c 3 -i 0.05 -W 1 10.86.99.1 >/dev/null 2>&1 || true
 for i in 1 2 3 4; do echo "garbage $i" | ip netns exec "$b" timeout 1 bash -c "cat >/dev/udp/192.168.86.1/41861" || true; done
+# Transport messages naming no session (receiver index 0xdeadbeef).
+for i in 1 2 3; do
+    printf '\x04\x00\x00\x00\xef\xbe\xad\xde%040d' 0 | ip netns exec "$b" timeout 1 bash -c "cat >/dev/udp/192.168.86.1/41861" || true
+done
+# A real transport message from B, captured on A's wire and sent again with one bit of its tag flipped: it
+# names B's session and does not authenticate.
+ip netns exec "$a" timeout 10 python3 - "$TMP/captured" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
+s.bind(("eth0", 0))
+while True:
+    p = s.recv(65535)
+    ihl = (p[0] & 15) * 4
+    if p[9] != 17 or int.from_bytes(p[ihl + 2:ihl + 4], "big") != 41861: continue
+    payload = p[ihl + 8:]
+    if payload[0] == 4 and len(payload) > 32:
+        open(sys.argv[1], "wb").write(payload)
+        break
+PY
+sniffer=$!
+sleep 0.5
+ip netns exec "$b" ping -c 3 -i 0.2 -W 2 10.86.0.1 >/dev/null || fail "ping while capturing"
+wait "$sniffer" || fail "no transport message captured on A's wire"
+ip netns exec "$b" python3 - "$TMP/captured" <<'PY'
+import socket, sys
+m = bytearray(open(sys.argv[1], "rb").read())
+m[-1] ^= 1
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(bytes(m), ("192.168.86.1", 41861))
+PY
 
 # The counters rest once traffic stops (no persistent keepalive; passive keepalives go within 10 s, so the
 # comparison is retried).
@@ -92,13 +121,17 @@ v=$(query "wireguard_interface_dropped_packets_total{interface=\"$ia\",reason=\"
 [ "${v:-0}" -ge 3 ] || fail "no_peer drops: '$v', expected at least 3"
 v=$(query "wireguard_interface_dropped_packets_total{interface=\"$ia\",reason=\"malformed\"}")
 [ "${v:-0}" -ge 4 ] || fail "malformed drops: '$v', expected at least 4"
+v=$(query "wireguard_interface_dropped_packets_total{interface=\"$ia\",reason=\"unknown_session\"}")
+[ "${v:-0}" -ge 3 ] || fail "unknown_session drops: '$v', expected at least 3"
+v=$(query "wireguard_peer_dropped_packets_total{interface=\"$ia\",public_key=\"$B_PUB\",reason=\"bad_authentication\"}")
+[ "$v" = 1 ] || fail "bad_authentication drops for B: '$v', expected 1"
 v=$(query "wireguard_peer_endpoint_info{interface=\"$ia\",public_key=\"$B_PUB\",endpoint=\"192.168.86.2:41862\"}")
 [ "$v" = 1 ] || fail "endpoint label: '$v'"
 v=$(query "count(wireguard_received_bytes_total{interface=\"$ia\",remote_ip=\"192.168.86.2\",remote_port=\"41862\"})")
 [ "$v" = 1 ] || fail "remote_ip/remote_port labels: '$v'"
 v=$(query "up{job=\"wireguard\"}")
 [ "$v" = 1 ] || fail "Prometheus's up for the target is '$v'"
-pass "handshakes, drops by reason (no_peer, malformed) and the endpoint labels are in Prometheus"
+pass "handshakes, drops by reason (no_peer, malformed, unknown_session, bad_authentication) and the endpoint labels are in Prometheus"
 
 step "promtool check metrics"
 for ns_url in "$a http://127.0.0.1:$PORT/metrics" "$b http://[::1]:$PORT/metrics"; do
