@@ -139,6 +139,16 @@ for ns_url in "$a http://127.0.0.1:$PORT/metrics" "$b http://[::1]:$PORT/metrics
     scrape "$1" "$2" >"$TMP/exposition" || fail "scrape of $2"
     promtool check metrics <"$TMP/exposition" >"$TMP/promtool.out" 2>&1 || { cat "$TMP/promtool.out"; fail "promtool refuses $2"; }
     has "^wireguard_sent_bytes_total{interface=" "$TMP/exposition" || fail "no wireguard_sent_bytes_total in $2"
+    # promtool accepts untyped samples: every family must have its HELP and TYPE lines before its samples.
+    python3 - "$TMP/exposition" <<'PY' || fail "HELP/TYPE lines missing in $2"
+import re, sys
+seen = {"HELP": set(), "TYPE": set()}
+for line in open(sys.argv[1]):
+    m = re.match(r"# (HELP|TYPE) (\S+)", line)
+    if m: seen[m[1]].add(m[2]); continue
+    name = re.match(r"[a-zA-Z_:][a-zA-Z0-9_:]*", line)[0]
+    if name not in seen["HELP"] or name not in seen["TYPE"]: sys.exit(f"{name}: no HELP/TYPE before its samples")
+PY
 done
 pass "promtool accepts the expositions on 127.0.0.1 and [::1]"
 
