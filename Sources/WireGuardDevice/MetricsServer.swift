@@ -20,6 +20,8 @@ final class MetricsServer {
     /// The longest a connection may live, from accept to the last byte of the response.
     static let clientTimeout: Duration = .seconds(2)
     static let listenBacklog: Int32 = 16
+    /// Reads of 4 KiB per wake-up while draining a connection.
+    static let drainChunks = 16
     static let tagStop: UInt64 = 1, tagListener: UInt64 = 2, tagClientBase: UInt64 = 1 << 32
 
     private final class Client {
@@ -27,6 +29,9 @@ final class MetricsServer {
         /// The response, once decided, and how much of it is written.
         var response: [UInt8]?
         var written = 0
+        /// The response is out and our side shut down: what still arrives is read and dropped until the client
+        /// closes (or the deadline), so that closing never resets a connection whose response is unread.
+        var draining = false
         let deadline: Instant
         init(deadline: Instant) { self.deadline = deadline }
     }
@@ -141,8 +146,10 @@ final class MetricsServer {
 
     private func serve(_ fd: Int32) {
         guard let client = clients[fd] else { return }
+        if client.draining { return drain(fd) }
         if client.response == nil {
             var chunk = [UInt8](repeating: 0, count: 1024)
+            var ended = false  // the client shut down its side (it may still read the response)
             while client.received.count < MetricsRequest.maxHeadBytes {
                 let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT)) }
                 if n > 0 {
@@ -151,10 +158,15 @@ final class MetricsServer {
                 }
                 if n < 0 && errno == EINTR { continue }
                 if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { break }
-                return drop(fd)  // closed by the client, or failed, before a complete request
+                if n < 0 { return drop(fd) }
+                ended = true
+                break
             }
             let verdict = MetricsRequest.judge(client.received)
-            if verdict == .incomplete { return }
+            if verdict == .incomplete {
+                if ended { drop(fd) }  // closed before a complete request
+                return
+            }
             client.response = MetricsRequest.response(verdict) { scrape() }
             var event = epoll_event()
             event.events = EPOLLOUT.rawValue
@@ -172,7 +184,25 @@ final class MetricsServer {
             return drop(fd)
         }
         _ = shutdown(fd, Int32(SHUT_WR))
-        drop(fd)
+        client.draining = true
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
+        event.data.u64 = Self.tagClientBase + UInt64(UInt32(bitPattern: fd))
+        _ = epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, &event)
+        drain(fd)
+    }
+
+    /// Reads and drops what a client still sends after its response (at most `drainChunks` reads per wake-up,
+    /// so a fast sender cannot hold the thread); closes at its end of stream.
+    private func drain(_ fd: Int32) {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        for _ in 0..<Self.drainChunks {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT)) }
+            if n > 0 { continue }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
+            return drop(fd)
+        }
     }
 
     private func drop(_ fd: Int32) {

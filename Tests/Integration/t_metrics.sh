@@ -158,7 +158,18 @@ code() { ip netns exec "$a" curl -s -o /dev/null -w '%{http_code}' --max-time 5 
 [ "$(code "http://127.0.0.1:$PORT/")" = 404 ] || fail "GET / is not 404"
 [ "$(code "http://127.0.0.1:$PORT/metricsx")" = 404 ] || fail "GET /metricsx is not 404"
 [ "$(code -X POST -d x "http://127.0.0.1:$PORT/metrics")" = 405 ] || fail "POST /metrics is not 405"
-pass "404 and 405 for anything else"
+[ "$(code -H "X-Big: $(printf 'a%.0s' $(seq 5000))" "http://127.0.0.1:$PORT/metrics")" = 431 ] || fail "a 5 KB head is not 431"
+# A client that shuts down its side once the request is sent still gets the response.
+ip netns exec "$a" python3 - "$PORT" <<'PY' || fail "half-closed client got no response"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+s.shutdown(socket.SHUT_WR)
+data = b""
+while chunk := s.recv(65536): data += chunk
+assert data.startswith(b"HTTP/1.1 200 OK\r\n") and b"wireguard_sent_bytes_total" in data, data[:200]
+PY
+pass "404, 405 and 431 for anything else; a half-closed client is answered"
 
 step "hostile clients: slowloris, a huge request, too many connections"
 ip netns exec "$a" python3 - "$PORT" >"$TMP/hostile.out" 2>&1 <<'PY' &
