@@ -86,7 +86,7 @@ extension DropReason {
     /// True when a drop for this reason is counted on a peer (the others name none).
     public var isPerPeer: Bool {
         switch self {
-        case .noPeer, .invalidTunPacket, .malformed, .unknownSession: return false
+        case .noPeer, .invalidTunPacket, .malformed, .unknownSession, .handshakeQueueFull: return false
         case .noEndpoint, .badAuthentication, .replay, .sourceNotAllowed, .invalidInnerPacket, .stagedQueueFull: return true
         }
     }

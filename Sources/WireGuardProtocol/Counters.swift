@@ -25,6 +25,8 @@ public enum DropReason: Int, CaseIterable, Sendable {
     case invalidInnerPacket
     /// The oldest packet waiting for a handshake was dropped to make room.
     case stagedQueueFull
+    /// A handshake message found the daemon's handshake queue full.
+    case handshakeQueueFull
 
     /// The `reason` label value.
     public var label: String {
@@ -39,6 +41,7 @@ public enum DropReason: Int, CaseIterable, Sendable {
         case .sourceNotAllowed: return "source_not_allowed"
         case .invalidInnerPacket: return "invalid_inner_packet"
         case .stagedQueueFull: return "queue_full"
+        case .handshakeQueueFull: return "handshake_queue_full"
         }
     }
 }
@@ -85,14 +88,14 @@ public enum HandshakeFailure: Int, CaseIterable, Sendable {
 /// not, and survives the removal of peers).
 public struct TrafficCounters: Equatable, Sendable {
     /// Slots per array: the number of cases of `HandshakeFailure` and of `DropReason` (checked by a test).
-    public static let handshakeFailureSlots = 10, dropSlots = 10
+    public static let handshakeFailureSlots = 10, dropSlots = 11
     public var handshakesCompleted: UInt64 = 0
     public var cookieRepliesSent: UInt64 = 0
     public var cookieRepliesReceived: UInt64 = 0
     /// Indexed by `HandshakeFailure.rawValue`.
     private var handshakeFailures = InlineArray<10, UInt64>(repeating: 0)
     /// Indexed by `DropReason.rawValue`.
-    private var drops = InlineArray<10, UInt64>(repeating: 0)
+    private var drops = InlineArray<11, UInt64>(repeating: 0)
 
     public init() {}
 

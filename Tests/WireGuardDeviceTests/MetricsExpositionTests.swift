@@ -195,5 +195,6 @@ private let golden = """
     wireguard_interface_dropped_packets_total{interface="wg0",reason="source_not_allowed"} 1
     wireguard_interface_dropped_packets_total{interface="wg0",reason="invalid_inner_packet"} 0
     wireguard_interface_dropped_packets_total{interface="wg0",reason="queue_full"} 0
+    wireguard_interface_dropped_packets_total{interface="wg0",reason="handshake_queue_full"} 0
 
     """

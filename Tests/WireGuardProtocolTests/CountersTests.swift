@@ -133,6 +133,19 @@ private func nonZero(_ c: TrafficCounters) -> [String: UInt64] {
         #expect(nonZero(a.peerCounters) == ["cookiesReceived": 1])
     }
 
+    @Test func cookieRepliesBeyondTheSourceBudgetCountAsRateLimited() throws {
+        let (net, a, b) = makePair()
+        net.intercept = { _ in false }
+        net.sendFromTun(a, ping(ipA, ipB))
+        let initiation = try #require(net.datagrams(from: a, type: 1).first).bytes
+        b.engine.reportHandshakeBacklog(Constants.underLoadQueueThreshold, now: net.now.monotonic)
+        for _ in 0..<50 { net.inject(initiation, to: b, from: a.endpoint) }
+        let t = b.totals
+        #expect(t.cookieRepliesSent > 0 && t.cookieRepliesSent < 50)
+        #expect(t[HandshakeFailure.rateLimited] == 50 - t.cookieRepliesSent, "every message beyond the budget")
+        #expect(t[HandshakeFailure.cookieRequired] == t.cookieRepliesSent)
+    }
+
     @Test func removedPeersStayInTheTotals() {
         let (net, a, b) = establishedPair()
         net.configure(a, PeerUpdate(publicKey: b.publicKey, remove: true))
