@@ -97,6 +97,12 @@ m[-1] ^= 1
 socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(bytes(m), ("192.168.86.1", 41861))
 PY
 
+# An initiator A does not know (C, a daemon without metrics in B, used again below): unknown_peer.
+start_daemon swift "$b" "$ic"
+keypair c
+wg_up "$b" "$ic" c 41863 10.87.0.2/24 peer "$A_PUB" endpoint 192.168.86.1:41861 allowed-ips 10.87.0.1/32
+ip netns exec "$b" ping -c 1 -W 1 10.87.0.1 >/dev/null 2>&1 || true
+
 # The counters rest once traffic stops (no persistent keepalive; passive keepalives go within 10 s, so the
 # comparison is retried).
 sleep 2
@@ -125,13 +131,15 @@ v=$(query "wireguard_interface_dropped_packets_total{interface=\"$ia\",reason=\"
 [ "${v:-0}" -ge 3 ] || fail "unknown_session drops: '$v', expected at least 3"
 v=$(query "wireguard_peer_dropped_packets_total{interface=\"$ia\",public_key=\"$B_PUB\",reason=\"bad_authentication\"}")
 [ "$v" = 1 ] || fail "bad_authentication drops for B: '$v', expected 1"
+v=$(query "wireguard_interface_handshake_failures_total{interface=\"$ia\",reason=\"unknown_peer\"}")
+[ "${v:-0}" -ge 1 ] || fail "unknown_peer handshake failures: '$v', expected at least 1"
 v=$(query "wireguard_peer_endpoint_info{interface=\"$ia\",public_key=\"$B_PUB\",endpoint=\"192.168.86.2:41862\"}")
 [ "$v" = 1 ] || fail "endpoint label: '$v'"
 v=$(query "count(wireguard_received_bytes_total{interface=\"$ia\",remote_ip=\"192.168.86.2\",remote_port=\"41862\"})")
 [ "$v" = 1 ] || fail "remote_ip/remote_port labels: '$v'"
 v=$(query "up{job=\"wireguard\"}")
 [ "$v" = 1 ] || fail "Prometheus's up for the target is '$v'"
-pass "handshakes, drops by reason (no_peer, malformed, unknown_session, bad_authentication) and the endpoint labels are in Prometheus"
+pass "handshakes, unknown_peer, drops by reason (no_peer, malformed, unknown_session, bad_authentication), endpoint labels in Prometheus"
 
 step "promtool check metrics"
 for ns_url in "$a http://127.0.0.1:$PORT/metrics" "$b http://[::1]:$PORT/metrics"; do
@@ -216,7 +224,6 @@ wait_for 10 scrape "$a" "http://127.0.0.1:$PORT/metrics" || fail "no scrape work
 pass "pings and UAPI unaffected, scrapes work again after the hostile clients"
 
 step "without WG_METRICS_ADDRESS: no socket, no thread"
-start_daemon swift "$b" "$ic"
 pid_c=$(ip netns exec "$b" ss -xlp | awk -v s="/var/run/wireguard/$ic.sock" '$0 ~ s { match($0, /pid=[0-9]+/); print substr($0, RSTART + 4, RLENGTH - 4); exit }')
 pid_b=$(ip netns exec "$b" ss -xlp | awk -v s="/var/run/wireguard/$ib.sock" '$0 ~ s { match($0, /pid=[0-9]+/); print substr($0, RSTART + 4, RLENGTH - 4); exit }')
 [ -n "$pid_c" ] && [ -n "$pid_b" ] || fail "cannot find the daemons' pids"
