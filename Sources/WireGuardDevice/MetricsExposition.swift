@@ -108,10 +108,12 @@ struct PrometheusText {
         text += "# HELP \(name) \(Self.escapeHelp(help))\n# TYPE \(name) \(kind.rawValue)\n"
     }
 
+    /// One sample line: `name{label="value",…} value`.
     mutating func sample(_ name: String, _ labels: [(String, String)], _ value: UInt64) {
         line(name, labels, String(value))
     }
 
+    /// One sample line with a fractional value (integral values print without a decimal point).
     mutating func sample(_ name: String, _ labels: [(String, String)], _ value: Double) {
         line(name, labels, value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value))
     }
