@@ -231,3 +231,11 @@ ip netns exec "$b" ss -tlnp | has "pid=$pid_c," && fail "the daemon without WG_M
 threads_c=$(ls "/proc/$pid_c/task" | wc -l); threads_b=$(ls "/proc/$pid_b/task" | wc -l)
 [ "$threads_b" -eq $((threads_c + 1)) ] || fail "threads: $threads_b with metrics, $threads_c without (expected one more)"
 pass "no TCP socket and $threads_c threads without it, $threads_b with it"
+
+step "the daemon with metrics stops when its interface goes"
+pid_a=$(ip netns exec "$a" ss -xlp | awk -v s="/var/run/wireguard/$ia.sock" '$0 ~ s { match($0, /pid=[0-9]+/); print substr($0, RSTART + 4, RLENGTH - 4); exit }')
+[ -n "$pid_a" ] || fail "cannot find A's daemon"
+ip -n "$a" link del "$ia"
+wait_for 5 bash -c "! kill -0 $pid_a" || fail "the daemon with a metrics thread did not stop within 5 s of ip link del"
+ip netns exec "$a" ss -tln | has ":$PORT " && fail "the metrics port is still open after the daemon stopped"
+pass "stopped, metrics thread joined, port closed"
