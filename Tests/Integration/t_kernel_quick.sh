@@ -14,11 +14,8 @@
 WG_SWIFT=${WG_SWIFT:-$(cd "$(dirname "$0")/../.." && pwd)/.build/release/wireguard-swift}
 source "$(dirname "$0")/lib.sh"
 VMDIR=${KERNEL_VM_DIR:-$ROOT/../shared/testbed/kernel-vm}
-if [ ! -x "$VMDIR/run-vm.sh" ]; then
-    [ "${CI:-}" = true ] && fail "kernel testbed not found at $VMDIR"
-    echo "SKIP: kernel testbed not found at $VMDIR (set KERNEL_VM_DIR) [reason: no kernel testbed beside this checkout]"
-    exit 0
-fi
+# Only a checkout without ../shared beside it lacks the testbed; CI always has it (so there skip fails).
+[ -x "$VMDIR/run-vm.sh" ] || skip "kernel testbed not found at $VMDIR (set KERNEL_VM_DIR)"
 need=()
 for pair in qemu-system-x86_64:qemu-system-x86 busybox:busybox cpio:cpio xz:xz-utils nft:nftables make:make; do
     command -v "${pair%%:*}" >/dev/null || need+=("${pair#*:}")
