@@ -141,3 +141,8 @@ public func decodeWireGuardDeviceDump(_ buffers: [[UInt8]]) throws(NetlinkError)
     }
     throw NetlinkError(errno: EINVAL, "dump ended without NLMSG_DONE")
 }
+
+/// `decodeWireGuardDeviceDump` for a reply received in a single buffer.
+public func decodeWireGuardDeviceDump(_ buffer: [UInt8]) throws(NetlinkError) -> DeviceStatus {
+    try decodeWireGuardDeviceDump([buffer])
+}
