@@ -19,8 +19,9 @@ SYSTEMDUNITDIR ?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 
 SWIFT ?= swift
 # Where the release executables are (swift build -c release's bin path for the default scratch path).
 RELEASE_DIR ?= .build/release
-# Where `make deb` writes the package.
+# Where `make deb` writes the package, and its xz level (the test takes 1: a tenth larger, five times faster).
 DEB_DIR ?= .
+DEB_XZ_LEVEL ?= 6
 
 # The single place the version lives: the daemon's `--version` (DaemonCommand.version).
 VERSION := $(shell sed -n 's/^ *public static let version = "\(.*\)"$$/\1/p' Sources/WireGuardTools/Daemon/DaemonCommand.swift)
@@ -61,7 +62,7 @@ uninstall:
 	rm -f $(addprefix "$(DESTDIR)$(MANDIR)/man8/,$(addsuffix ",$(MANPAGES)))
 
 deb: build
-	packaging/mkdeb.sh "$(VERSION)" "$(TOOLS_VERSION)" "$(RELEASE_DIR)" "$(DEB_DIR)"
+	packaging/mkdeb.sh "$(VERSION)" "$(TOOLS_VERSION)" "$(RELEASE_DIR)" "$(DEB_DIR)" "$(DEB_XZ_LEVEL)"
 
 version:
 	@echo $(VERSION)

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# mkdeb.sh VERSION TOOLS_VERSION RELEASE_DIR OUT_DIR: builds OUT_DIR/wireguard-swift_VERSION_ARCH.deb from an
+# mkdeb.sh VERSION TOOLS_VERSION RELEASE_DIR OUT_DIR [XZ_LEVEL]: builds OUT_DIR/wireguard-swift_VERSION_ARCH.deb from an
 # existing release build (`make deb` calls it after `make build`): the files of `make install` (PREFIX=/usr,
 # units in /lib/systemd/system, where Debian's wireguard-tools has them), executables stripped, man pages
 # gzipped, Depends from dpkg-shlibdeps plus what wg-quick runs. It takes the place of wireguard-tools and
 # wireguard-go: Provides, Conflicts and Replaces both, so `apt install ./wireguard-swift_*.deb` swaps them.
 set -euo pipefail
-version=$1 tools_version=$2 release_dir=$3 out_dir=$4
+version=$1 tools_version=$2 release_dir=$3 out_dir=$4 xz_level=${5:-6}
 [ -n "$version" ] || { echo "mkdeb: no version (DaemonCommand.version not found)" >&2; exit 1; }
 command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null \
     || { echo "mkdeb: dpkg-deb and dpkg-shlibdeps are needed (apt-get install dpkg-dev)" >&2; exit 1; }
@@ -68,5 +68,5 @@ done
 
 mkdir -p "$out_dir"
 deb="$out_dir/wireguard-swift_${version}_${arch}.deb"
-dpkg-deb --root-owner-group -Zxz --build "$stage" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Zxz -z"$xz_level" --build "$stage" "$deb" >/dev/null
 echo "$deb"

@@ -127,7 +127,7 @@ pass "make uninstall removes every installed file"
 
 step "make deb"
 start=$SECONDS
-deb=$("${MAKE[@]}" -s deb DEB_DIR="$TMP/deb" 2>"$TMP/deb.log" | tail -1) || { cat "$TMP/deb.log"; fail "make deb"; }
+deb=$("${MAKE[@]}" -s deb DEB_DIR="$TMP/deb" DEB_XZ_LEVEL=1 2>"$TMP/deb.log" | tail -1) || { cat "$TMP/deb.log"; fail "make deb"; }
 [ -f "$deb" ] || fail "make deb made no package ($deb)"
 version=$("${MAKE[@]}" -s version)
 [ "$(basename "$deb")" = "wireguard-swift_${version}_$(dpkg --print-architecture).deb" ] || fail "package name $(basename "$deb")"
