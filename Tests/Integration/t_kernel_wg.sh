@@ -213,7 +213,7 @@ wg setconf wg0 base.conf' || fail "guest configuration files"
 
 step "every show form (one kernel interface, then two)"
 show_forms() {
-    {
+    same_lines < <(
         printf '%s\n' "show" "" "show all" "show interfaces" "show wg0" "showconf wg0"
         for f in public-key private-key listen-port fwmark peers preshared-keys endpoints allowed-ips \
                  latest-handshakes transfer persistent-keepalive dump; do
@@ -222,7 +222,7 @@ show_forms() {
             # bug fixed upstream in 2023 ("show: fix show all endpoints output") that we do not copy.
             [ "$f" = endpoints ] || echo "show all $f"
         done
-    } | same_lines
+    )
     same_env WG_HIDE_KEYS=never show wg0
     same_env WG_COLOR_MODE=always show all
 }
