@@ -93,7 +93,7 @@ chmod +x "$TMP/fakebin/wg"
 complete_words() {
     local script=$1; shift
     unshare -m bash -c '
-        mount --make-rprivate / && mount -t tmpfs tmpfs /etc/wireguard && touch /etc/wireguard/a.conf /etc/wireguard/b.conf
+        mkdir -p /etc/wireguard && mount --make-rprivate / && mount -t tmpfs tmpfs /etc/wireguard && touch /etc/wireguard/a.conf /etc/wireguard/b.conf
         PATH='"$TMP/fakebin"':$PATH
         source "$1"; shift
         COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
