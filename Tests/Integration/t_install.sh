@@ -66,6 +66,18 @@ done
 grep -qxF 'WantedBy=multi-user.target' "$DEST/lib/systemd/system/wg-quick.target" || fail "wg-quick.target is not wanted by multi-user.target"
 pass "wg-quick@.service: oneshot, up/down, reload through wg syncconf of wg-quick strip, network-online, PartOf wg-quick.target"
 
+# Another PREFIX moves the executables and completions, and the unit runs them from there.
+"${MAKE[@]}" install-files DESTDIR="$TMP/dest2" PREFIX=/usr/local SYSTEMDUNITDIR=/usr/local/lib/systemd/system >/dev/null 2>&1 \
+    || fail "make install-files PREFIX=/usr/local"
+for f in usr/local/bin/wg usr/local/bin/wg-quick usr/local/bin/wireguard-swift usr/local/share/bash-completion/completions/wg \
+         usr/local/share/man/man8/wg.8 usr/local/lib/systemd/system/wg-quick@.service; do
+    [ -f "$TMP/dest2/$f" ] || fail "PREFIX=/usr/local: no $f"
+done
+grep -qxF 'ExecStart=/usr/local/bin/wg-quick up %i' "$TMP/dest2/usr/local/lib/systemd/system/wg-quick@.service" \
+    || fail "PREFIX=/usr/local: the unit does not run /usr/local/bin/wg-quick"
+rm -rf "$TMP/dest2"
+pass "PREFIX=/usr/local: executables, completions, man pages under it; the unit runs them from there"
+
 step "the installed executables need no Swift toolchain"
 BIN=$DEST/usr/bin
 for exe in wireguard-swift wg wg-quick; do
