@@ -17,7 +17,7 @@ VMDIR=${KERNEL_VM_DIR:-$ROOT/../shared/testbed/kernel-vm}
 # Only a checkout without ../shared beside it lacks the testbed; CI always has it (so there skip fails).
 [ -x "$VMDIR/run-vm.sh" ] || skip "kernel testbed not found at $VMDIR (set KERNEL_VM_DIR)"
 need=()
-for pair in qemu-system-x86_64:qemu-system-x86 busybox:busybox cpio:cpio xz:xz-utils nft:nftables make:make; do
+for pair in qemu-system-x86_64:qemu-system-x86 busybox:busybox cpio:cpio xz:xz-utils nft:nftables make:make modprobe:kmod; do
     command -v "${pair%%:*}" >/dev/null || need+=("${pair#*:}")
 done
 ls -d /lib/modules/*/kernel/drivers/net/wireguard >/dev/null 2>&1 || need+=(linux-image-amd64)
