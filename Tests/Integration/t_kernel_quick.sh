@@ -100,6 +100,8 @@ conf="[Interface]
 PrivateKey = $(cat "$TMP/guest.key")
 Address = 10.77.0.2/24, fd77::2/64
 SaveConfig = true
+PostUp = echo up %i >/tmp/hook.log
+PostDown = echo down %i >>/tmp/hook.log
 
 [Peer]
 PublicKey = $(cat "$TMP/host.pub")
@@ -148,16 +150,18 @@ for rule in '1:iifname != "wgq0" ip daddr 10\.77\.0\.2 fib saddr type != local d
     [ "$(grep -cE "^\s*${rule#*:}\$" "$TMP/nft")" = "${rule%%:*}" ] || { cat "$TMP/nft"; fail "nft rule missing: ${rule#*:}"; }
 done
 [ "$(vm 'cat /proc/sys/net/ipv4/conf/all/src_valid_mark' | tr -d '\r')" = 1 ] || fail "src_valid_mark not set"
+[ "$(vm 'cat /tmp/hook.log')" = "up $IF" ] || fail "the PostUp hook (bash) did not run: $(vm 'cat /tmp/hook.log')"
 vm 'ping -c 3 -W 5 10.99.0.1' >/dev/null || { vm "$WG show $IF"; show_logs; fail "no traffic through the default route"; }
 vm 'ping -6 -c 2 -W 5 fd77::1' >/dev/null || fail "no IPv6 through the tunnel"
 vm "$WG show $IF latest-handshakes" | awk '{ exit !($2 > 0) }' || fail "no handshake with the host"
-pass "kernel $IF: fwmark, rules, table 51820, nft tables, src_valid_mark; ping 10.99.0.1 through the default route"
+pass "kernel $IF: fwmark, rules, table 51820, nft tables, src_valid_mark, PostUp; ping 10.99.0.1 through the default route"
 
 step "save and strip"
 vm "$WG set $IF peer $(cat "$TMP/extra2.pub") allowed-ips 10.55.0.0/24" || fail "wg set (extra peer)"
 vm "$QUICK save $IF" >"$TMP/save" 2>&1 || { cat "$TMP/save"; fail "wg-quick save"; }
 vm "cat /etc/wireguard/$IF.conf" >"$TMP/saved"
 for line in "Address = 10.77.0.2/24" "Address = fd77::2/64" "SaveConfig = true" "PublicKey = $(cat "$TMP/extra2.pub")" \
+            'PostUp = echo up %i >/tmp/hook.log' 'PostDown = echo down %i >>/tmp/hook.log' \
             "AllowedIPs = 10.55.0.0/24" "PrivateKey = $(cat "$TMP/guest.key")" "AllowedIPs = 0.0.0.0/0, ::/0"; do
     has -xF "$line" "$TMP/saved" || { cat "$TMP/saved"; fail "saved file lacks: $line"; }
 done
@@ -174,7 +178,9 @@ vm "cat /etc/wireguard/$IF.conf" >"$TMP/saved2"
 for line in "ListenPort = 51999" "PublicKey = $(cat "$TMP/extra3.pub")" "AllowedIPs = 10.56.0.0/24" "SaveConfig = true"; do
     has -xF "$line" "$TMP/saved2" || { cat "$TMP/saved2"; fail "down did not save: $line"; }
 done
-pass "down: rules, routes and nft ruleset as before up; the file holds what wg set changed"
+[ "$(vm 'cat /tmp/hook.log')" = "up $IF
+down $IF" ] || fail "the PostDown hook did not run: $(vm 'cat /tmp/hook.log')"
+pass "down: rules, routes and nft ruleset as before up; the file holds what wg set changed; PostDown ran"
 up 2
 vm "$WG show $IF peers" >"$TMP/peers2"
 for k in host extra2 extra3; do has -F "$(cat "$TMP/$k.pub")" "$TMP/peers2" || fail "peer $k not back after up"; done
