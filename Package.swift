@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "wg", targets: ["wg"]),
         .executable(name: "wg-quick", targets: ["wg-quick"]),
         .executable(name: "wireguard-bench", targets: ["wireguard-bench"]),
+        .executable(name: "wireguard-flood", targets: ["wireguard-flood"]),
         .executable(name: "wg-server", targets: ["wg-server"]),
     ],
     targets: [
@@ -58,6 +59,9 @@ let package = Package(
             dependencies: ["WireGuardProtocol", "WireGuardModel", "WireGuardCrypto", "WireGuardTestSupport"]
         ),
         .executableTarget(name: "wireguard-bench", dependencies: ["WireGuardBenchmarks"]),
+        // A handshake-initiation flood for bench/flood.sh and Tests/Integration/t_flood.sh.
+        .executableTarget(name: "wireguard-flood",
+                          dependencies: ["CWireGuardLinux", "WireGuardCrypto", "WireGuardModel", "WireGuardProtocol"]),
         .testTarget(name: "WireGuardCryptoTests", dependencies: ["WireGuardCrypto", "WireGuardTestSupport"]),
         .testTarget(name: "WireGuardModelTests", dependencies: ["WireGuardModel"]),
         .testTarget(name: "WireGuardOffloadTests", dependencies: ["WireGuardOffload"]),
