@@ -28,7 +28,7 @@ VERSION := $(shell sed -n 's/^ *public static let version = "\(.*\)"$$/\1/p' Sou
 # The wireguard-tools release whose grammar and output `wg` and `wg-quick` reproduce (WGCommand.version).
 TOOLS_VERSION := $(shell sed -n 's/^ *public static let version = "\(.*\)"$$/\1/p' Sources/WireGuardTools/WG/WGCommand.swift)
 
-PROGRAMS := wireguard-swift wg wg-quick
+PROGRAMS := wireguard-swift wg wg-quick wg-server
 MANPAGES := wireguard-swift.8 wg.8 wg-quick.8
 
 all: build

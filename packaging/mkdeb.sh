@@ -17,7 +17,7 @@ stage=$work/root
 
 make --no-print-directory -s install-files DESTDIR="$stage" PREFIX=/usr SYSCONFDIR=/etc \
     SYSTEMDUNITDIR=/lib/systemd/system RELEASE_DIR="$release_dir" >/dev/null
-strip --strip-unneeded "$stage"/usr/bin/wireguard-swift "$stage"/usr/bin/wg "$stage"/usr/bin/wg-quick
+strip --strip-unneeded "$stage"/usr/bin/wireguard-swift "$stage"/usr/bin/wg "$stage"/usr/bin/wg-quick "$stage"/usr/bin/wg-server
 gzip -9n "$stage"/usr/share/man/man8/*.8
 install -d "$stage/usr/share/doc/wireguard-swift"
 install -m 0644 README.md "$stage/usr/share/doc/wireguard-swift/README.md"
@@ -25,7 +25,7 @@ install -m 0644 README.md "$stage/usr/share/doc/wireguard-swift/README.md"
 # Library dependencies of the executables, with the versions their symbols need.
 mkdir -p "$work/shlibs/debian"
 printf 'Source: wireguard-swift\n\nPackage: wireguard-swift\nArchitecture: any\n' >"$work/shlibs/debian/control"
-shlibs=$(cd "$work/shlibs" && dpkg-shlibdeps -O "$stage"/usr/bin/wireguard-swift "$stage"/usr/bin/wg "$stage"/usr/bin/wg-quick 2>/dev/null)
+shlibs=$(cd "$work/shlibs" && dpkg-shlibdeps -O "$stage"/usr/bin/wireguard-swift "$stage"/usr/bin/wg "$stage"/usr/bin/wg-quick "$stage"/usr/bin/wg-server 2>/dev/null)
 shlibs=${shlibs#shlibs:Depends=}
 [ -n "$shlibs" ] || { echo "mkdeb: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
 
@@ -47,11 +47,13 @@ Conflicts: wireguard-tools, wireguard-go
 Replaces: wireguard-tools, wireguard-go
 Section: net
 Priority: optional
-Description: WireGuard in Swift: userspace daemon, wg and wg-quick
+Description: WireGuard in Swift: userspace daemon, wg, wg-quick and wg-server
  A drop-in for wireguard-go (the wireguard-swift daemon) and for
  wireguard-tools (wg and wg-quick, with the same commands, output and exit
  codes). wg-quick uses the kernel's WireGuard module when it is there, else
- the daemon. Includes the wg-quick@.service systemd unit and bash completion.
+ the daemon. wg-server writes a VPN server's and its clients' configurations
+ (with QR codes). Includes the wg-quick@.service systemd unit and bash
+ completion.
 CONTROL
 # systemd rereads its units when they come or go (not when dpkg works on another root: DPKG_ROOT).
 for script in postinst postrm; do

@@ -41,6 +41,7 @@ drwxr-xr-x usr
 drwxr-xr-x usr/bin
 -rwxr-xr-x usr/bin/wg
 -rwxr-xr-x usr/bin/wg-quick
+-rwxr-xr-x usr/bin/wg-server
 -rwxr-xr-x usr/bin/wireguard-swift
 drwxr-xr-x usr/share
 drwxr-xr-x usr/share/bash-completion
@@ -80,7 +81,7 @@ pass "PREFIX=/usr/local: executables, completions, man pages under it; the unit 
 
 step "the installed executables need no Swift toolchain"
 BIN=$DEST/usr/bin
-for exe in wireguard-swift wg wg-quick; do
+for exe in wireguard-swift wg wg-quick wg-server; do
     libs=$(ldd "$BIN/$exe")
     ! grep -E 'swift|Foundation|dispatch|BlocksRuntime|not found' <<<"$libs" || fail "$exe needs a Swift library"
     ! readelf -d "$BIN/$exe" | grep -E 'R(UN)?PATH' | grep -E 'swift' || fail "$exe has a RUNPATH into the toolchain"
@@ -91,6 +92,9 @@ key=$(env -i "$BIN/wg" genkey) || fail "installed wg genkey failed"
 pub=$(env -i "$BIN/wg" pubkey <<<"$key") || fail "installed wg pubkey failed"
 [ "$pub" = "$(wg pubkey <<<"$key")" ] || fail "installed wg pubkey differs from Debian's"
 env -i "$BIN/wireguard-swift" --version | has '^wireguard-swift v' || fail "installed wireguard-swift --version"
+env -i "$BIN/wg-server" --dir "$TMP/srv" init --peers 1 --endpoint 192.0.2.1 --dns none >/dev/null \
+    || fail "installed wg-server init failed without PATH"
+[ -s "$TMP/srv/wg0-peers/peer1/peer1.png" ] || fail "installed wg-server wrote no QR code PNG"
 printf '[Interface]\nPrivateKey = %s\nAddress = 10.9.9.1/24\n' "$key" >"$TMP/wgi0.conf"
 stripped=$(env -i "$BIN/wg-quick" strip "$TMP/wgi0.conf" 2>/dev/null) || fail "installed wg-quick strip failed"
 [ "$stripped" = "$(printf '[Interface]\nPrivateKey = %s' "$key")" ] || fail "installed wg-quick strip printed: $stripped"
@@ -157,6 +161,7 @@ drwxr-xr-x root/root usr/
 drwxr-xr-x root/root usr/bin/
 -rwxr-xr-x root/root usr/bin/wg
 -rwxr-xr-x root/root usr/bin/wg-quick
+-rwxr-xr-x root/root usr/bin/wg-server
 -rwxr-xr-x root/root usr/bin/wireguard-swift
 drwxr-xr-x root/root usr/share/
 drwxr-xr-x root/root usr/share/bash-completion/
@@ -180,13 +185,13 @@ field() { dpkg-deb --field "$deb" "$1"; }
 [ "$(field Conflicts)" = "wireguard-tools, wireguard-go" ] || fail "Conflicts: $(field Conflicts)"
 [ "$(field Replaces)" = "wireguard-tools, wireguard-go" ] || fail "Replaces: $(field Replaces)"
 depends=$(field Depends)
-for dep in 'libc6 (>= ' 'libssl3 (>= 3' 'libstdc++6' 'libgcc-s1' 'iproute2'; do
+for dep in 'libc6 (>= ' 'libssl3 (>= 3' 'libstdc++6' 'libgcc-s1' 'libqrencode4' 'libpng16-16' 'iproute2'; do
     [[ $depends == *"$dep"* ]] || fail "Depends lacks $dep: $depends"
 done
 # Every library the executables load comes from a package named in Depends.
 mkdir -p "$TMP/unpacked"
 dpkg-deb -x "$deb" "$TMP/unpacked"
-for lib in $(ldd "$TMP/unpacked/usr/bin/wireguard-swift" "$TMP/unpacked/usr/bin/wg" | awk '$3 ~ /^\// { print $3 }' | sort -u); do
+for lib in $(ldd "$TMP/unpacked/usr/bin/wireguard-swift" "$TMP/unpacked/usr/bin/wg" "$TMP/unpacked/usr/bin/wg-server" | awk '$3 ~ /^\// { print $3 }' | sort -u); do
     pkg=$(dpkg -S "$(realpath "$lib")" 2>/dev/null || dpkg -S "$lib" 2>/dev/null) || fail "no package owns $lib"
     pkg=${pkg%%:*}
     [[ $depends == *"$pkg "* || $depends == *"$pkg," || $depends == *"$pkg" ]] || fail "$lib ($pkg) is not in Depends: $depends"
