@@ -34,14 +34,17 @@ let package = Package(
         .target(name: "WireGuardOffload", swiftSettings: dataPath),
         // Linux calls Swift cannot make: variadic ioctls (TUN, SIOCGIFMTU) and the CMSG macros.
         .target(name: "CWireGuardLinux"),
-        .target(name: "WireGuardIPC", dependencies: ["WireGuardModel"]),
+        .target(name: "WireGuardIPC", dependencies: ["WireGuardModel", "CWireGuardLinux"]),
+        // Pure netlink encoding and decoding (generic netlink, the WireGuard family, rtnetlink links).
+        .target(name: "WireGuardNetlink", dependencies: ["WireGuardModel", "WireGuardCrypto"]),
         .target(
             name: "WireGuardDevice",
             dependencies: ["CWireGuardLinux", "WireGuardIPC", "WireGuardProtocol", "WireGuardModel", "WireGuardCrypto",
                            "WireGuardOffload"],
             swiftSettings: dataPath
         ),
-        .target(name: "WireGuardTools", dependencies: ["WireGuardDevice", "WireGuardIPC", "WireGuardModel", "WireGuardCrypto"]),
+        .target(name: "WireGuardTools", dependencies: ["WireGuardDevice", "WireGuardIPC", "WireGuardModel", "WireGuardCrypto",
+                                                       "WireGuardNetlink"]),
         .executableTarget(name: "wireguard-swift", dependencies: ["WireGuardTools"], linkerSettings: staticRuntime),
         .executableTarget(name: "wg", dependencies: ["WireGuardTools"], linkerSettings: staticRuntime),
         .executableTarget(name: "wg-quick", dependencies: ["WireGuardTools"], linkerSettings: staticRuntime),
@@ -63,6 +66,7 @@ let package = Package(
         .testTarget(name: "WireGuardModelTests", dependencies: ["WireGuardModel"]),
         .testTarget(name: "WireGuardOffloadTests", dependencies: ["WireGuardOffload"]),
         .testTarget(name: "WireGuardIPCTests", dependencies: ["WireGuardIPC", "WireGuardModel"]),
+        .testTarget(name: "WireGuardNetlinkTests", dependencies: ["WireGuardNetlink", "WireGuardModel"]),
         .testTarget(
             name: "WireGuardToolsTests",
             dependencies: ["WireGuardTools", "WireGuardModel", "WireGuardTestSupport"],
