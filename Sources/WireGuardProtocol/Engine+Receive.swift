@@ -12,16 +12,19 @@ extension Engine {
     /// authenticates and passes every check, returns the range of `buffer` holding the inner IP packet to
     /// write to the TUN (padding already trimmed). Handshake traffic and events go to `effects`. Anything
     /// invalid is dropped without effect (handshake rejections produce a `.rejected` event for logs).
-    public func handleDatagram(buffer: UnsafeMutableRawBufferPointer, count: Int, from source: Endpoint, now: Now,
-                               effects: inout [Effect]) -> Range<Int>? {
+    /// `local` is the address the datagram arrived on: it becomes the peer's sticky source if the datagram
+    /// authenticates. Nothing is received while the interface is down.
+    public func handleDatagram(buffer: UnsafeMutableRawBufferPointer, count: Int, from source: Endpoint,
+                               local: EndpointSource? = nil, now: Now, effects: inout [Effect]) -> Range<Int>? {
+        guard isUp else { return nil }
         let message = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
         switch MessageType.classify(message) {
         case .transport?:
-            return receiveTransport(buffer: buffer, count: count, from: source, now: now, effects: &effects)
+            return receiveTransport(buffer: buffer, count: count, from: source, local: local, now: now, effects: &effects)
         case .initiation?:
-            receiveInitiation(message, from: source, now: now, effects: &effects)
+            receiveInitiation(message, from: source, local: local, now: now, effects: &effects)
         case .response?:
-            receiveResponse(message, from: source, now: now, effects: &effects)
+            receiveResponse(message, from: source, local: local, now: now, effects: &effects)
         case .cookieReply?:
             receiveCookieReply(message, from: source, now: now, effects: &effects)
         case nil:
@@ -54,8 +57,8 @@ extension Engine {
         }
     }
 
-    private func receiveInitiation(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: Now,
-                                   effects: inout [Effect]) {
+    private func receiveInitiation(_ message: UnsafeRawBufferPointer, from source: Endpoint, local: EndpointSource?,
+                                   now: Now, effects: inout [Effect]) {
         guard let identity, admitHandshakeMessage(message, from: source, peer: nil, now: now, effects: &effects),
               let msg = HandshakeInitiation(message) else { return }
         guard let partial = Handshake.beginConsumingInitiation(msg, identity: identity),
@@ -77,13 +80,13 @@ extension Engine {
         peer.rxBytes &+= UInt64(message.count)
         peer.timersAnyAuthenticatedPacketTraversal(now: now.monotonic)
         peer.timersAnyAuthenticatedPacketReceived()
-        updateEndpoint(peer, source, effects: &effects)
+        updateEndpoint(peer, source, local: local, effects: &effects)
         // Consuming abandoned any initiation of our own; registering the response's index drops its index.
         sendHandshakeResponse(peer, to: source, now: now, effects: &effects)
     }
 
-    private func receiveResponse(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: Now,
-                                 effects: inout [Effect]) {
+    private func receiveResponse(_ message: UnsafeRawBufferPointer, from source: Endpoint, local: EndpointSource?,
+                                 now: Now, effects: inout [Effect]) {
         guard let identity, let msg = HandshakeResponse(message),
               case .handshake(let peer)? = indexTable[msg.receiverIndex] else { return }
         guard admitHandshakeMessage(message, from: source, peer: peer.publicKey, now: now, effects: &effects) else { return }
@@ -96,7 +99,7 @@ extension Engine {
         }
         let t = now.monotonic
         peer.rxBytes &+= UInt64(message.count)
-        updateEndpoint(peer, source, effects: &effects)
+        updateEndpoint(peer, source, local: local, effects: &effects)
         peer.timersAnyAuthenticatedPacketTraversal(now: t)
         peer.timersAnyAuthenticatedPacketReceived()
         guard let keys = peer.handshake.beginSession(), let keypair = Keypair(keys: keys, created: t) else { return }
@@ -122,11 +125,11 @@ extension Engine {
     }
 
     /// A transport message through the three data-plane phases on one thread.
-    private func receiveTransport(buffer: UnsafeMutableRawBufferPointer, count: Int, from source: Endpoint, now: Now,
-                                  effects: inout [Effect]) -> Range<Int>? {
+    private func receiveTransport(buffer: UnsafeMutableRawBufferPointer, count: Int, from source: Endpoint,
+                                  local: EndpointSource?, now: Now, effects: inout [Effect]) -> Range<Int>? {
         guard let session = lookupTransport(buffer.baseAddress!, count: count, now: now),
               let (length, counter) = session.keypair.open(message: buffer.baseAddress!, length: count) else { return nil }
         return acceptTransport(session, counter: counter, buffer: buffer.baseAddress!, length: length, wireLength: count,
-                               from: source, now: now, effects: &effects)
+                               from: source, local: local, now: now, effects: &effects)
     }
 }
