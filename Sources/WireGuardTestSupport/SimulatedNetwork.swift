@@ -171,7 +171,9 @@ public final class SimulatedNetwork {
         aliases[endpoint] ?? nodes.first { $0.endpoint == endpoint }
     }
 
-    func process(_ effects: [Effect], from node: Node) {
+    /// Performs effects `node`'s engine produced in a call the test made directly (datagrams onto the wire,
+    /// TUN writes and events recorded).
+    public func process(_ effects: [Effect], from node: Node) {
         for effect in effects {
             switch effect {
             case .sendDatagram(let bytes, let to, let source):
