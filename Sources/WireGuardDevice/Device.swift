@@ -62,8 +62,9 @@ public final class Device {
 
     /// UAPI connections by descriptor.
     var clients: [Int32: UAPIRequestReader] = [:]
-    /// Whether the interface is administratively up (control thread only): the UDP sockets are open only
-    /// while it is, as the kernel's `wg_open`/`wg_stop` do.
+    /// Whether the interface is administratively up: the UDP sockets are open only while it is, as the
+    /// kernel's `wg_open`/`wg_stop` do. Written by the control thread with `socketLock` held exclusively;
+    /// read there or under `socketLock`.
     var isLinkUp = true
     /// What the kernel accepted of `OffloadSettings`.
     public private(set) var offloads = LinuxTun.Offloads()
@@ -328,10 +329,10 @@ public final class Device {
     /// engine sends its keepalives (handshakes) to peers with a persistent keepalive.
     func setLink(up: Bool) {
         guard up != isLinkUp else { return }
-        isLinkUp = up
         effects.removeAll(keepingCapacity: true)
         if up {
             socketLock.lockExclusive()
+            isLinkUp = true
             do {
                 try bind.bind(port: bind.port)
                 try receivePath.watchSockets(bind)
@@ -349,6 +350,7 @@ public final class Device {
             engine.down(now: SystemClock.now())
             lock.unlock()
             socketLock.lockExclusive()
+            isLinkUp = false
             bind.closeSockets()
             socketLock.unlock()
             logger.verbose("Interface down: sockets closed, sessions cleared")
