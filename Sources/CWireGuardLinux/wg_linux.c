@@ -97,6 +97,13 @@ int wg_interface_mtu(const char *name) {
     return rc < 0 ? rc : ifr.ifr_mtu;
 }
 
+int wg_interface_flags(const char *name) {
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    int rc = interface_ioctl(name, SIOCGIFFLAGS, &ifr);
+    return rc < 0 ? rc : (int)(unsigned short)ifr.ifr_flags;
+}
+
 int wg_interface_set_mtu(const char *name, int mtu) {
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);

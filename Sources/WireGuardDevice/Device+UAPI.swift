@@ -93,11 +93,17 @@ extension Device {
                     logger.error("UAPI: \(e)")
                     return e.reply
                 }
-                // Closing the old sockets took them out of the receive thread's epoll set.
-                do { try receivePath.watchSockets(bind) } catch { logger.error("UAPI: \(error)") }
+                // Closing the old sockets took them out of the receive thread's epoll set. While the interface
+                // is down the port was only checked: the sockets open at up (the kernel binds only then).
+                if isLinkUp {
+                    do { try receivePath.watchSockets(bind) } catch { logger.error("UAPI: \(error)") }
+                } else {
+                    bind.closeSockets()
+                }
                 socketLock.unlock()
+                // New sockets: every sticky source is forgotten (kernel set_port).
                 lock.lock()
-                stickySources.removeAll()
+                engine.clearEndpointSources()
                 lock.unlock()
             }
             update.listenPort = bind.port

@@ -2,8 +2,8 @@
 // One WireGuard interface on Linux: the protocol `Engine` plus the descriptors it needs (wireguard-go
 // device.go; the kernel's device.c), on three threads:
 // - the control thread (`run`): an epoll loop over the UAPI listener and its clients, a timerfd armed to the
-//   engine's next deadline, a signalfd (SIGINT/SIGTERM), an rtnetlink socket (MTU changes, interface
-//   deletion, lost addresses) and an eventfd the data threads use to wake it;
+//   engine's next deadline, a signalfd (SIGINT/SIGTERM), an rtnetlink socket (MTU changes, up and down,
+//   interface deletion, lost addresses) and an eventfd the data threads use to wake it;
 // - the send thread (SendPath): TUN → UDP; the receive thread (ReceivePath): UDP → TUN;
 // - the handshake thread (HandshakeWorker): the Diffie-Hellman of admitted initiations and responses.
 // The engine is shared under `lock`, held only for bookkeeping, never across a data-path system call or a
@@ -52,7 +52,7 @@ public final class Device {
     let wakeFD: Int32
     /// Written once at shutdown; the data threads watch it.
     let stopFD: Int32
-    /// Guards the engine, `stickySources`, `armedDeadline` and `stopReason`.
+    /// Guards the engine (sticky sources included), `armedDeadline` and `stopReason`.
     let lock = EngineLock()
     /// Held shared while a data thread uses the UDP sockets, exclusively while they are replaced.
     let socketLock = SocketLock()
@@ -63,8 +63,10 @@ public final class Device {
 
     /// UAPI connections by descriptor.
     var clients: [Int32: UAPIRequestReader] = [:]
-    /// Local address each remote endpoint last reached us on, to reply from it.
-    var stickySources: [Endpoint: LocalSource] = [:]
+    /// Whether the interface is administratively up: the UDP sockets are open only while it is, as the
+    /// kernel's `wg_open`/`wg_stop` do. Written by the control thread with `socketLock` held exclusively;
+    /// read there or under `socketLock`.
+    var isLinkUp = true
     /// What the kernel accepted of `OffloadSettings`.
     public private(set) var offloads = LinuxTun.Offloads()
     /// UDP_SEGMENT in use (cleared for good when a send fails with EIO: a device without checksum offload).
@@ -128,6 +130,12 @@ public final class Device {
         udpGSO = offloadSettings.udpGSO && bind.supportsGSO
         if offloadSettings.udpGSO && !udpGSO { logger.verbose("UDP GSO unavailable: UDP_SEGMENT unknown to this kernel") }
         engine.apply(DeviceUpdate(listenPort: bind.port), now: SystemClock.now(), effects: &effects)
+        if !tun.isUp {
+            // A new TUN starts down: keep the port, close the sockets until the interface comes up.
+            bind.closeSockets()
+            engine.down(now: SystemClock.now())
+            isLinkUp = false
+        }
         if uapiListener >= 0 { try watch(uapiListener, tag: Self.tagListener) }
         try watch(timerFD, tag: Self.tagTimer)
         try watch(signalFD, tag: Self.tagSignal)
@@ -306,16 +314,53 @@ public final class Device {
                     engine.mtu = mtu
                 }
                 lock.unlock()
+                // Index 0: notifications were lost; the link state may have changed too.
+                if index == 0 { setLink(up: tun.isUp) }
+            case .linkState(let index, let up) where index == interfaceIndex:
+                setLink(up: up)
             case .linkDeleted(let index) where index == interfaceIndex:
                 requestStop(.interfaceDeleted)
             case .addressRemoved:
-                // A cached source address may be gone; the next datagram from each peer re-learns it.
+                // A sticky source address may be gone; the next authenticated packet from each peer sets it.
                 lock.lock()
-                stickySources.removeAll()
+                engine.clearEndpointSources()
                 lock.unlock()
             default:
                 break
             }
+        }
+    }
+
+    /// The interface went up or down (kernel `wg_open` / `wg_stop`). Down: the engine drops every session,
+    /// staged packet and timer, then the sockets close. Up: the sockets reopen on the same port, then the
+    /// engine sends its keepalives (handshakes) to peers with a persistent keepalive.
+    func setLink(up: Bool) {
+        guard up != isLinkUp else { return }
+        effects.removeAll(keepingCapacity: true)
+        if up {
+            socketLock.lockExclusive()
+            isLinkUp = true
+            do {
+                try bind.bind(port: bind.port)
+                try receivePath.watchSockets(bind)
+            } catch {
+                logger.error("Interface up, but UDP port \(bind.port) cannot be bound: \(error)")
+            }
+            socketLock.unlock()
+            lock.lock()
+            engine.up(now: SystemClock.now(), effects: &effects)
+            lock.unlock()
+            logger.verbose("Interface up: listening on UDP port \(bind.port)")
+            perform(effects)
+        } else {
+            lock.lock()
+            engine.down(now: SystemClock.now())
+            lock.unlock()
+            socketLock.lockExclusive()
+            isLinkUp = false
+            bind.closeSockets()
+            socketLock.unlock()
+            logger.verbose("Interface down: sockets closed, sessions cleared")
         }
     }
 
@@ -362,16 +407,5 @@ public final class Device {
         if uapiListener >= 0 { close(uapiListener) }
         if let socketPath { unlink(socketPath) }
         tun.close()
-    }
-}
-
-/// The local address (and interface) a remote endpoint reached us on: replies leave from it.
-struct LocalSource: Equatable {
-    var family: UInt8
-    var ifindex: Int32
-    var address: (UInt64, UInt64)
-
-    static func == (a: LocalSource, b: LocalSource) -> Bool {
-        a.family == b.family && a.ifindex == b.ifindex && a.address == b.address
     }
 }

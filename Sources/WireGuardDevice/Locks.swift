@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The two locks of the threaded device. `EngineLock` guards the protocol engine and the sticky-source cache:
+// The two locks of the threaded device. `EngineLock` guards the protocol engine (sticky sources included):
 // every thread takes it for short, allocation-free bookkeeping (routing, counter reservation, replay
 // windows, timers) and never across a system call of the data path or a packet's cryptography.
 // `SocketLock` lets the data threads use the UDP sockets while the control thread may replace them

@@ -42,6 +42,8 @@ final class ReceivePath {
     private let opened: UnsafeMutablePointer<(plaintextLength: Int, counter: UInt64)>
     private let inner: UnsafeMutablePointer<Range<Int>?>
     private let sources: UnsafeMutablePointer<Endpoint?>
+    /// Per datagram: the local address it arrived on (the sticky source the engine keeps if it authenticates).
+    private let locals: UnsafeMutablePointer<EndpointSource?>
     private var effects: [Effect] = []
     private let authenticationFailures = AuthenticationFailures(capacity: ReceivePath.batchSize)
     /// Cookie replies of the current batch: 64-byte slots and their datagrams.
@@ -66,6 +68,8 @@ final class ReceivePath {
         inner.initialize(repeating: nil, count: n)
         sources = .allocate(capacity: Self.batchSize)
         sources.initialize(repeating: nil, count: Self.batchSize)
+        locals = .allocate(capacity: Self.batchSize)
+        locals.initialize(repeating: nil, count: Self.batchSize)
         effects.reserveCapacity(Self.maxMessages)
         replySlots = .allocate(byteCount: Self.maxReplies * MessageType.cookieReplySize, alignment: 16)
         replies = .allocate(capacity: Self.maxReplies)
@@ -85,6 +89,8 @@ final class ReceivePath {
         inner.deallocate()
         sources.deinitialize(count: Self.batchSize)
         sources.deallocate()
+        locals.deinitialize(count: Self.batchSize)
+        locals.deallocate()
         replySlots.deallocate()
         replies.deallocate()
         close(epollFD)
@@ -92,6 +98,7 @@ final class ReceivePath {
 
     /// Adds the current sockets to this thread's epoll set (after every bind; closed ones leave it).
     func watchSockets(_ bind: UDPBind) throws(SystemError) {
+        guard bind.v4 >= 0 else { return }  // closed: the interface is down
         try device.watch(bind.v4, tag: Self.tagV4, in: epollFD)
         if bind.v6 >= 0 { try device.watch(bind.v6, tag: Self.tagV6, in: epollFD) }
     }
@@ -142,6 +149,7 @@ final class ReceivePath {
         for i in 0..<count {
             let d = batch.datagrams[i]
             sources[i] = d.length > 0 ? d.remoteEndpoint : nil
+            locals[i] = d.localSource
             guard sources[i] != nil else { continue }
             let length = Int(d.length)
             let step = d.segment_size > 0 ? Int(d.segment_size) : length
@@ -205,8 +213,8 @@ final class ReceivePath {
                 }
             case .cookieReply?:
                 let buffer = UnsafeMutableRawBufferPointer(start: p, count: n)
-                _ = engine.handleDatagram(buffer: buffer, count: n, from: source, now: now, effects: &effects)
-                device.learnSource(of: batch.datagrams[origins[m]], from: source)
+                _ = engine.handleDatagram(buffer: buffer, count: n, from: source, local: locals[origins[m]], now: now,
+                                          effects: &effects)
                 handled = true
             case nil:
                 engine.countDrop(.malformed)
@@ -255,8 +263,7 @@ final class ReceivePath {
                 let origin = origins[start]
                 engine.acceptTransports(session, count: end - start, messages: messages + start, opened: opened + start,
                                         wireLengths: lengths + start, results: inner + start,
-                                        from: sources[origin]!, now: now, effects: &effects)
-                device.learnSource(of: batch.datagrams[origin], from: sources[origin]!)
+                                        from: sources[origin]!, local: locals[origin], now: now, effects: &effects)
                 wake = wake || device.isEarlierThanArmed(session.peerDeadline)
                 start = end
             }

@@ -37,7 +37,11 @@ extension Engine {
         }
         guard let peer else { return }
         if let psk = update.presharedKey { peer.handshake.presharedKey = psk.secret }
-        if let endpoint = update.endpoint { peer.endpoint = endpoint }
+        if let endpoint = update.endpoint {
+            // A configured endpoint comes without a source (kernel set_peer: the src is zeroed).
+            peer.endpoint = endpoint
+            peer.endpointSource = nil
+        }
         if update.replaceAllowedIPs { allowedIPs.removeAll(ownedBy: peer) }
         for change in update.allowedIPs {
             switch change {

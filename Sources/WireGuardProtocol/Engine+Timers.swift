@@ -7,6 +7,7 @@ import WireGuardModel
 extension Engine {
     /// Runs every timer whose deadline is at or before `now`. Call it at `nextDeadline`.
     public func handleTimers(now: Now, effects: inout [Effect]) {
+        guard isUp else { return }  // the interface is down: no timer runs (kernel `netif_running`)
         let t = now.monotonic
         let mark = effects.count
         defer { tally(effects, from: mark) }
@@ -47,6 +48,8 @@ extension Engine {
             return
         }
         peer.handshakeAttempts += 1
+        // The sticky source may be why nothing answers: let routing choose again (kernel timers.c).
+        peer.endpointSource = nil
         sendHandshakeInitiation(peer, isRetry: true, now: now, effects: &effects)
     }
 

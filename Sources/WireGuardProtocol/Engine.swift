@@ -17,6 +17,8 @@ import WireGuardModel
 /// A sealed transport message ready to send: `range` of the caller's buffer, to `endpoint`.
 public struct Transmission: Equatable, Sendable {
     public var endpoint: Endpoint
+    /// The local address to send from (the peer's sticky source); nil lets routing choose.
+    public var source: EndpointSource? = nil
     public var range: Range<Int>
 }
 
@@ -45,6 +47,11 @@ public final class Engine {
     /// Configured listen port and fwmark, kept for `status` (binding them is the device's job).
     public internal(set) var listenPort: UInt16 = 0
     public internal(set) var fwmark: UInt32 = 0
+    /// Whether the interface is up (kernel `netif_running`). While down nothing is sent or received, no
+    /// timer runs and configuration is only recorded; see Engine+Link.swift. A new engine is up.
+    public internal(set) var isUp = true
+    /// Rate limits for the ICMP errors answering packets no peer can take (Engine+Unreachable.swift).
+    var icmpLimiter = ICMPRateLimiter()
 
     /// An engine with no key and no peers.
     public init(random: any RandomSource) {
@@ -86,6 +93,7 @@ public final class Engine {
 
     /// The earliest instant at which `handleTimers` has work to do; nil when no timer is armed.
     public var nextDeadline: Instant? {
+        guard isUp else { return nil }
         var best: Instant?
         for peer in peerOrder {
             if let d = peer.nextDeadline, best == nil || d < best! { best = d }
@@ -95,11 +103,13 @@ public final class Engine {
 
     // MARK: By-value entry points
 
-    /// Handles one UDP payload from `source`; every outcome is reported in `effects`.
-    public func handleDatagram(_ bytes: [UInt8], from source: Endpoint, now: Now, effects: inout [Effect]) {
+    /// Handles one UDP payload from `source`, received on the local address `local`; every outcome is
+    /// reported in `effects`.
+    public func handleDatagram(_ bytes: [UInt8], from source: Endpoint, local: EndpointSource? = nil, now: Now,
+                               effects: inout [Effect]) {
         var buffer = bytes
         let delivered = buffer.withUnsafeMutableBytes { buf in
-            handleDatagram(buffer: buf, count: bytes.count, from: source, now: now, effects: &effects)
+            handleDatagram(buffer: buf, count: bytes.count, from: source, local: local, now: now, effects: &effects)
         }
         if let range = delivered { effects.append(.writeToTun(Array(buffer[range]))) }
     }
@@ -112,7 +122,11 @@ public final class Engine {
         let sent = buffer.withUnsafeMutableBytes { buf in
             handleTunPacket(buffer: buf, offset: headroom, count: packet.count, now: now, effects: &effects)
         }
-        if let sent { effects.append(.sendDatagram(Array(buffer[sent.range]), to: sent.endpoint)) }
+        if let sent {
+            effects.append(.sendDatagram(Array(buffer[sent.range]), to: sent.endpoint, from: sent.source))
+        } else if let reply = unreachableReply(to: packet, now: now.monotonic) {
+            effects.append(.writeToTun(reply))
+        }
     }
 
     // MARK: Index table helpers
@@ -135,8 +149,10 @@ public final class Engine {
         }
     }
 
-    /// Updates the peer's endpoint from an authenticated packet (roaming).
-    func updateEndpoint(_ peer: PeerState, _ source: Endpoint, effects: inout [Effect]) {
+    /// Updates the peer's endpoint and its sticky source from an authenticated packet that came from
+    /// `source` to our local address `local` (roaming; kernel `wg_socket_set_peer_endpoint`).
+    func updateEndpoint(_ peer: PeerState, _ source: Endpoint, local: EndpointSource?, effects: inout [Effect]) {
+        if peer.endpointSource != local { peer.endpointSource = local }
         if peer.endpoint != source {
             peer.endpoint = source
             effects.append(.event(.endpointChanged(peer: peer.publicKey, to: source)))

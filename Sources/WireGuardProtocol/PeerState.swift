@@ -12,6 +12,10 @@ public final class PeerState {
     var keypairs = KeypairSlots()
     /// Where to send; set by configuration and then only by authenticated packets (roaming).
     public internal(set) var endpoint: Endpoint?
+    /// The local address to send to `endpoint` from (sticky source): set with the endpoint by every
+    /// authenticated packet, cleared by configuration and when a handshake retry finds no answer (kernel
+    /// `wg_socket_clear_peer_endpoint_src`). Nil lets the host's routing choose.
+    public internal(set) var endpointSource: EndpointSource?
     public internal(set) var persistentKeepaliveInterval: UInt16 = 0
     /// Packets waiting for a usable session, oldest first (at most `Constants.maxStagedPackets`).
     var staged: [[UInt8]] = []

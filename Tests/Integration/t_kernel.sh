@@ -53,6 +53,7 @@ run() {  # run INITIATOR(host|vm)
     ip -n "$name" addr add 10.202.0.1/24 dev "$ifname"
     ip -n "$name" addr add fd02::1/64 dev "$ifname" nodad
     ip -n "$name" link set "$ifname" mtu 1420 up
+    wait_listening "$name" 51820 || fail "no UDP socket on 51820 after $ifname came up"
     if [ "$init" = vm ]; then
         "$VMDIR/run-vm.sh" exec "$name" ping -c 3 -i 0.3 -W 5 10.202.0.1 >/dev/null || { show_logs; fail "kernel -> ours ping"; }
         grep -qi "sending handshake response" "$TMP/$ifname.log" || fail "we did not answer the kernel's initiation"

@@ -55,6 +55,9 @@ int wg_interface_mtu(const char *name);
 /// Sets the MTU of interface `name` (SIOCSIFMTU). Returns 0 or -errno.
 int wg_interface_set_mtu(const char *name, int mtu);
 
+/// The flags of interface `name` (SIOCGIFFLAGS: IFF_UP, IFF_RUNNING…). Returns them (>= 0) or -errno.
+int wg_interface_flags(const char *name);
+
 /// One UDP datagram in a batch: the caller's buffer, the remote address, and the local address it arrived
 /// on or should leave from (sticky source). Families are 4, 6 or 0 (none).
 struct wg_datagram {
