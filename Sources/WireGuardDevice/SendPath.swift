@@ -168,6 +168,7 @@ final class SendPath {
                 granted = reservation.count
                 wake = wake || device.isEarlierThanArmed(reservation.peerDeadline)
             } else if let destination, engine.isUnroutable(destination) {
+                engine.countUnroutable(destination, count: count)
                 // No peer, or no endpoint: dropped, answered by an ICMP error within the rate limits. One
                 // error for a super-packet, as the kernel sends one per GSO skb.
                 if let n = engine.unreachableReply(to: arena + head.offset, length: head.length,

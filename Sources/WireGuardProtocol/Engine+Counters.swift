@@ -81,12 +81,18 @@ extension Engine {
             counters[.invalidTunPacket] &+= 1
             return nil
         }
-        if let peer = route(to: destination) {
-            peer.counters[.noEndpoint] &+= 1
-        } else {
-            counters[.noPeer] &+= 1
-        }
+        countUnroutable(destination, count: 1)
         return nil
+    }
+
+    /// Counts `count` packets to `destination` dropped because no peer routes it (no_peer) or its peer has
+    /// no endpoint (no_endpoint, on the peer).
+    public func countUnroutable(_ destination: IPAddress, count: Int) {
+        if let peer = route(to: destination) {
+            peer.counters[.noEndpoint] &+= UInt64(count)
+        } else {
+            counters[.noPeer] &+= UInt64(count)
+        }
     }
 
     /// Counts the events in `effects[start...]` (appended by one entry point).
