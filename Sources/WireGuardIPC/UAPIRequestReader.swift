@@ -56,7 +56,8 @@ public struct UAPIRequestReader {
             }
             let body = String(decoding: buffer[(lineEnd + 1)..<blank], as: UTF8.self)
             consume(upTo: blank + 1)
-            return .set(body.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map { $0 })
+            return .set(body.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast()
+                .map { Substring($0) })
         default:
             let text = String(decoding: operation.prefix(64), as: UTF8.self)
             buffer.removeAll()

@@ -33,11 +33,13 @@ extension Engine {
         guard let peer else { return }
         if let psk = update.presharedKey { peer.handshake.presharedKey = psk.secret }
         if let endpoint = update.endpoint { peer.endpoint = endpoint }
-        if update.replaceAllowedIPs { allowedIPs.removeAll(ownedBy: peer) }
-        for change in update.allowedIPs {
-            switch change {
-            case .add(let prefix): allowedIPs.insert(prefix, peer)
-            case .remove(let prefix): allowedIPs.remove(prefix, ifOwnedBy: peer)
+        if !(update.replaceAllowedIPs && allowedIPs.owns(peer, exactly: update.allowedIPs)) {
+            if update.replaceAllowedIPs { allowedIPs.removeAll(ownedBy: peer) }
+            for change in update.allowedIPs {
+                switch change {
+                case .add(let prefix): allowedIPs.insert(prefix, peer)
+                case .remove(let prefix): allowedIPs.remove(prefix, ifOwnedBy: peer)
+                }
             }
         }
         if let interval = update.persistentKeepalive {
@@ -112,13 +114,26 @@ extension Engine {
 
     /// The device's configuration and counters, as UAPI `get=1` reports them.
     public func status() -> DeviceStatus {
-        DeviceStatus(
-            privateKey: privateKey, publicKey: identity?.publicKey, listenPort: listenPort, fwmark: fwmark,
-            peers: peerList.all.map { peer in
-                PeerStatus(publicKey: peer.publicKey, presharedKey: peer.presharedKey, endpoint: peer.endpoint,
-                           lastHandshake: peer.lastHandshake, rxBytes: peer.rxBytes, txBytes: peer.txBytes,
-                           persistentKeepalive: peer.persistentKeepaliveInterval,
-                           allowedIPs: allowedIPs.prefixes(ownedBy: peer))
-            })
+        var status = deviceStatus()
+        status.peers = peerStatus(of: peerList.all)
+        return status
+    }
+
+    /// The device part of `status()`, without peers.
+    public func deviceStatus() -> DeviceStatus {
+        DeviceStatus(privateKey: privateKey, publicKey: identity?.publicKey, listenPort: listenPort, fwmark: fwmark,
+                     peers: [])
+    }
+
+    /// The status of `peers` that still belong to this engine (a host that reads a large device in slices,
+    /// releasing its lock in between, gets the peers that were removed meanwhile left out).
+    public func peerStatus(of peers: some Sequence<PeerState>) -> [PeerStatus] {
+        peers.compactMap { peer in
+            guard peersByKey[peer.publicKey] === peer else { return nil }
+            return PeerStatus(publicKey: peer.publicKey, presharedKey: peer.presharedKey, endpoint: peer.endpoint,
+                              lastHandshake: peer.lastHandshake, rxBytes: peer.rxBytes, txBytes: peer.txBytes,
+                              persistentKeepalive: peer.persistentKeepaliveInterval,
+                              allowedIPs: allowedIPs.prefixes(ownedBy: peer))
+        }
     }
 }

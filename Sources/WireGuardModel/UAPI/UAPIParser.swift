@@ -27,11 +27,11 @@ public enum UAPIParser {
         // `remove=true` or `update_only` of an absent peer makes the rest of the block irrelevant, but it
         // is still validated, as wireguard-go does.
         for line in lines {
-            guard let eq = line.firstIndex(of: "=") else {
+            guard let eq = line.utf8.firstIndex(of: UInt8(ascii: "=")) else {
                 throw .protocolError("line without '=': \(line.prefix(64))")
             }
             let key = line[..<eq]
-            let value = line[line.index(after: eq)...]
+            let value = line[line.utf8.index(after: eq)...]
             if key == "public_key" {
                 if let done = peer { update.peers.append(done) }
                 peer = PeerUpdate(publicKey: try PublicKey(uapiHex: value, key))
@@ -87,9 +87,9 @@ public enum UAPIParser {
             try requireTrue(value, key)
             peer.replaceAllowedIPs = true
         case "allowed_ip":
-            let removing = value.hasPrefix("-")
+            let removing = value.utf8.first == UInt8(ascii: "-")
             let text = removing ? value.dropFirst() : value
-            guard let prefix = IPPrefix(String(text)) else {
+            guard let prefix = IPPrefix(text) else {
                 throw .invalid("invalid allowed IP: \(value.prefix(64))")
             }
             peer.allowedIPs.append(removing ? .remove(prefix) : .add(prefix))

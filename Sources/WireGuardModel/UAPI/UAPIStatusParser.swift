@@ -11,10 +11,11 @@ public enum UAPIStatusParser {
         var peer: PeerStatus?
         var errno: Int32?
         func bad(_ line: Substring) -> UAPIError { .protocolError("malformed UAPI reply line: \(line.prefix(80))") }
-        for line in reply.split(separator: "\n", omittingEmptySubsequences: true) {
-            guard let eq = line.firstIndex(of: "=") else { throw bad(line) }
+        for bytes in reply.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            let line = Substring(bytes)
+            guard let eq = bytes.firstIndex(of: UInt8(ascii: "=")) else { throw bad(line) }
             let key = line[..<eq]
-            let value = line[line.index(after: eq)...]
+            let value = line[line.utf8.index(after: eq)...]
             switch key {
             case "private_key" where peer == nil:
                 guard value.utf8.count == 64, let k = PrivateKey(hex: String(value)) else { throw bad(line) }
@@ -41,7 +42,7 @@ public enum UAPIStatusParser {
                 guard let n = UInt16(decimal: value) else { throw bad(line) }
                 peer!.persistentKeepalive = n
             case "allowed_ip" where peer != nil:
-                guard let p = IPPrefix(String(value)) else { throw bad(line) }
+                guard let p = IPPrefix(value) else { throw bad(line) }
                 peer!.allowedIPs.append(p)
             case "last_handshake_time_sec" where peer != nil:
                 guard let n = Int64(decimal: value) else { throw bad(line) }
