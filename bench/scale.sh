@@ -5,10 +5,13 @@
 # - `wg setconf` of a generated configuration: PEERS peers with random keys and endpoints, IPS_PER_PEER
 #   allowed IPs each (IPv4 /32 and /24, IPv6 /128 and /64), onto a fresh interface;
 # - `wg show dump` of it; `wg syncconf` of the same file with one peer's endpoint and one allowed IP changed;
+#   each as elapsed time and as CPU time (wg's and the daemon's together: the figure that means something on
+#   a loaded machine);
 # - the daemon's resident set (VmRSS) once the configuration is quiet, and its peak (VmHWM);
 # - CPU used (utime + stime from /proc/PID/stat) while idle with all peers configured, over IDLE seconds;
-# - ours only: the longest engine-lock hold of the setconf and of the syncconf (the daemon logs it at
-#   verbose level; traffic of other peers waits at most that long).
+# - ours only: the longest engine-lock hold (elapsed, and the UAPI thread's CPU time) of the setconf's set,
+#   the dump's get and the syncconf's set (the daemon logs them at verbose level; traffic and timers wait at
+#   most that long for configuration).
 # Prints the medians of the rounds and our figure as a ratio of wireguard-go's.
 #
 # Usage: bench/scale.sh [ROUNDS] [IDLE]   (root; default 3 rounds, 30 s idle)
@@ -23,6 +26,7 @@ IPS_PER_PEER=${IPS_PER_PEER:-13}
 source scripts/deps.sh
 install_deps build
 install_deps integration
+[ -x /usr/bin/time ] || apt-get -o DPkg::Lock::Timeout=900 install -y time >/dev/null
 if [ -z "${OURS_BIN:-}" ]; then
     swift build -c release --product wireguard-swift 2>&1 | tail -1
     swift build -c release --product wg 2>&1 | tail -1
@@ -79,35 +83,48 @@ blocks[mid] = [blocks[mid][0], "Endpoint = 198.51.100.7:40000", blocks[mid][2].r
 write(changed, blocks)
 PY
 
-now() { date +%s.%N; }
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.3f}')" "$1" "$2"; }
 cputicks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
 
-# round NAME: one measurement; appends "setconf dump syncconf rss_kib hwm_kib idle_cpu_percent lock_set lock_sync".
+# step NAME PID WG ARGS...: runs one wg command; prints "wall cpu" in seconds, cpu = wg's user + system time
+# plus what the daemon used meanwhile.
+step() {
+    local pid=$1 c0 c1 out
+    shift
+    c0=$(cputicks "$pid")
+    out=$( { /usr/bin/time -f "%e %U %S" ip netns exec "$NS" "$@" >"$DIR/out"; } 2>&1 | tail -1)
+    c1=$(cputicks "$pid")
+    python3 -c "import sys; e, u, s = map(float, sys.argv[1].split()); print(f'{e:.3f} {u + s + (int(sys.argv[3]) - int(sys.argv[2])) / int(sys.argv[4]):.3f}')" \
+        "$out" "$c0" "$c1" "$HZ"
+}
+
+# round NAME: one measurement; appends "setconf setconf_cpu dump dump_cpu syncconf syncconf_cpu rss_kib hwm_kib
+# idle_cpu_percent" and, ours only, the longest engine-lock holds "set set_cpu get get_cpu sync sync_cpu" (ms).
 round() {
-    local name=$1 wg=${WG[$1]} log="$DIR/$1.log" t0 t1 t2 t3 t4 t5 pid c0 c1 hz
+    local name=$1 wg=${WG[$1]} log="$DIR/$1.log" pid c0 c1 setconf dump syncconf
     ip netns add "$NS"
     ip -n "$NS" link set lo up
     : >"$log"
     ip netns exec "$NS" env LOG_LEVEL=verbose "${DAEMON[$name]}" "$IFNAME" >>"$log" 2>&1
     pid=$(ip netns pids "$NS" | head -1)
-    t0=$(now); ip netns exec "$NS" "$wg" setconf "$IFNAME" "$DIR/full.conf"; t1=$(now)
-    t2=$(now); ip netns exec "$NS" "$wg" show "$IFNAME" dump >"$DIR/dump"; t3=$(now)
-    [ "$(wc -l <"$DIR/dump")" -eq $((PEERS + 1)) ] || { echo "$name: dump has $(wc -l <"$DIR/dump") lines" >&2; exit 1; }
-    t4=$(now); ip netns exec "$NS" "$wg" syncconf "$IFNAME" "$DIR/changed.conf"; t5=$(now)
+    setconf=$(step "$pid" "$wg" setconf "$IFNAME" "$DIR/full.conf")
+    dump=$(step "$pid" "$wg" show "$IFNAME" dump)
+    [ "$(wc -l <"$DIR/out")" -eq $((PEERS + 1)) ] || { echo "$name: dump has $(wc -l <"$DIR/out") lines" >&2; exit 1; }
+    syncconf=$(step "$pid" "$wg" syncconf "$IFNAME" "$DIR/changed.conf")
     ip netns exec "$NS" "$wg" show "$IFNAME" dump | grep "198.51.100.7:40000.*100.64.0.1/32" >/dev/null \
         || { echo "$name: syncconf change not applied" >&2; exit 1; }
     sleep 3  # the page release after configuration (2 s) and any deferred work
-    hz=$(getconf CLK_TCK)
     c0=$(cputicks "$pid"); sleep "$IDLE"; c1=$(cputicks "$pid")
     local rss hwm cpu locks
     rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
     hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
-    cpu=$(python3 -c "import sys; print(f'{100 * (int(sys.argv[2]) - int(sys.argv[1])) / int(sys.argv[3]) / int(sys.argv[4]):.2f}')" "$c0" "$c1" "$hz" "$IDLE")
-    # Our daemon logs "longest engine-lock hold X ms" per set; the first is setconf, the second syncconf.
-    locks=$(grep -o 'longest engine-lock hold [0-9.]* ms' "$log" | awk '{ print $4 }' | tr '\n' ' ' || true)
+    cpu=$(python3 -c "import sys; print(f'{100 * (int(sys.argv[2]) - int(sys.argv[1])) / int(sys.argv[3]) / int(sys.argv[4]):.2f}')" "$c0" "$c1" "$HZ" "$IDLE")
+    # Our daemon logs the longest engine-lock hold of each request (elapsed, and CPU): setconf's set, dump's
+    # get, syncconf's get and set.
+    locks=$(sed -n 's/.*\(configuration updated\|status read\).*longest engine-lock hold \([0-9.]*\) ms (CPU \([0-9.]*\) ms).*/\2 \3/p' "$log" | tr '\n' ' ' || true)
     set -- $locks
-    echo "$(elapsed "$t0" "$t1") $(elapsed "$t2" "$t3") $(elapsed "$t4" "$t5") $rss $hwm $cpu ${1:--} ${2:--}" >>"$DIR/$name.results"
+    [ $# -ge 8 ] && locks="$1 $2 $3 $4 $7 $8" || locks="- - - - - -"
+    echo "$setconf $dump $syncconf $rss $hwm $cpu $locks" >>"$DIR/$name.results"
     ip netns pids "$NS" | xargs -r kill
     sleep 0.5
     ip netns del "$NS"
@@ -124,7 +141,9 @@ done
 
 python3 - "$DIR/ours.results" "$DIR/go.results" <<'PY'
 import statistics, sys
-cols = ["setconf s", "dump s", "syncconf s", "RSS MiB", "peak RSS MiB", "idle CPU %", "lock set ms", "lock sync ms"]
+cols = ["setconf s", "  CPU s", "dump s", "  CPU s", "syncconf s", "  CPU s", "RSS MiB", "peak RSS MiB",
+        "idle CPU %", "lock set ms", "  CPU ms", "lock get ms", "  CPU ms", "lock sync ms", "  CPU ms"]
+MIB = (6, 7)
 def load(path):
     rows = [line.split() for line in open(path)]
     med = []
@@ -132,7 +151,7 @@ def load(path):
         vals = [float(r[i]) for r in rows if r[i] != "-"]
         if not vals: med.append(None); continue
         m = statistics.median(vals)
-        med.append(m / 1024 if i in (3, 4) else m)
+        med.append(m / 1024 if i in MIB else m)
     return med
 ours, go = load(sys.argv[1]), load(sys.argv[2])
 print(f"{'':14}{'ours':>12}{'wireguard-go':>14}{'ours/go':>10}")

@@ -16,7 +16,7 @@ import WireGuardProtocol
 
 extension Device {
     /// Peer blocks plus allowed-IP changes applied per engine-lock hold (a few milliseconds' work).
-    static let peerSliceBudget = 1024
+    static let peerSliceBudget = 512
     /// Peers reported per engine-lock hold while building a `get` reply.
     static let statusSliceSize = 64
 
