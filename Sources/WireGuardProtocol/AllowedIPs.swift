@@ -46,6 +46,8 @@ public struct AllowedIPs<Value: AnyObject> {
     private var root6: UInt32 = 0
     /// Number of prefixes stored.
     public private(set) var count = 0
+    /// Nodes added or removed since creation (tests: what a configuration change touched).
+    private(set) var nodeChanges = 0
 
     public init() {}
 
@@ -238,6 +240,7 @@ public struct AllowedIPs<Value: AnyObject> {
     }
 
     private mutating func newNode(_ hi: UInt64, _ lo: UInt64, _ cidr: Int, _ v4: Bool) -> UInt32 {
+        nodeChanges += 1
         let node = Node(hi: hi, lo: lo, cidr: UInt8(cidr), isV4: v4)
         if let i = freeNodes.popLast() {
             nodes[Int(i)] = node
@@ -248,12 +251,14 @@ public struct AllowedIPs<Value: AnyObject> {
     }
 
     private mutating func freeNode(_ i: UInt32) {
+        nodeChanges += 1
         nodes[Int(i)] = Node(hi: 0, lo: 0, cidr: 0, isV4: false)
         freeNodes.append(i)
     }
 
     /// Gives node `i` (valueless) to `value`, at the end of its list.
     private mutating func attach(_ i: UInt32, to value: Value) {
+        nodeChanges += 1
         let id = ObjectIdentifier(value)
         let slot: UInt32
         if let existing = ownerSlots[id] {
