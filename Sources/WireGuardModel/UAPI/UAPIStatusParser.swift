@@ -16,6 +16,12 @@ public enum UAPIStatusParser {
             guard let eq = bytes.firstIndex(of: UInt8(ascii: "=")) else { throw bad(line) }
             let key = line[..<eq]
             let value = line[line.utf8.index(after: eq)...]
+            // Most lines of a large reply are allowed IPs: recognised by bytes before the general switch.
+            if peer != nil, key.utf8.elementsEqual("allowed_ip".utf8) {
+                guard let p = IPPrefix(value) else { throw bad(line) }
+                peer!.allowedIPs.append(p)
+                continue
+            }
             switch key {
             case "private_key" where peer == nil:
                 guard value.utf8.count == 64, let k = PrivateKey(hex: String(value)) else { throw bad(line) }

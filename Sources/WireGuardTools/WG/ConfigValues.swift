@@ -144,8 +144,8 @@ struct ConfigValues {
     func allowedIPs(_ value: String, into peer: inout PeerUpdate) throws(ConfigError) {
         peer.replaceAllowedIPs = true
         guard !value.isEmpty else { return }
-        for rawEntry in value.split(separator: ",", omittingEmptySubsequences: false) {
-            var entry = rawEntry
+        for rawEntry in value.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+            var entry = Substring(rawEntry)
             var removing = false
             if let sign = entry.first, sign == "+" || sign == "-" {
                 removing = sign == "-"
