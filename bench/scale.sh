@@ -114,7 +114,13 @@ round() {
     ip netns exec "$NS" "$wg" show "$IFNAME" dump | grep "198.51.100.7:40000.*100.64.0.1/32" >/dev/null \
         || { echo "$name: syncconf change not applied" >&2; exit 1; }
     sleep 3  # the page release after configuration (2 s) and any deferred work
+    # Other programs on the machine may list every userspace interface (`wg show all`) meanwhile: the
+    # requests our daemon logs in the window are counted and reported with the figure.
+    local before_idle foreign
+    before_idle=$(wc -l <"$log")
     c0=$(cputicks "$pid"); sleep "$IDLE"; c1=$(cputicks "$pid")
+    foreign=$(tail -n +"$((before_idle + 1))" "$log" | grep -c "UAPI: " || true)
+    [ "$name" = ours ] && [ "$foreign" -gt 0 ] && echo "# round: $foreign UAPI requests from other programs during the idle window" >&2
     local rss hwm cpu locks
     rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
     hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")

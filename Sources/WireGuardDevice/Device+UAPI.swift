@@ -75,6 +75,7 @@ extension Device {
             switch request {
             case .get:
                 keepOpen = reply(fd, UAPIWriter.getReply(readStatus())) && keepOpen
+                schedulePageRelease()  // the reply of a large device is megabytes of heap
             case .set(let lines):
                 let reply = applySet(lines)
                 keepOpen = self.reply(fd, reply) && keepOpen
