@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "wg", targets: ["wg"]),
         .executable(name: "wg-quick", targets: ["wg-quick"]),
         .executable(name: "wireguard-bench", targets: ["wireguard-bench"]),
+        .executable(name: "wg-server", targets: ["wg-server"]),
     ],
     targets: [
         // OpenSSL's libcrypto behind non-variadic C functions: in-place ChaCha20-Poly1305 and X25519.
@@ -43,6 +44,11 @@ let package = Package(
         .executableTarget(name: "wireguard-swift", dependencies: ["WireGuardTools"], linkerSettings: staticRuntime),
         .executableTarget(name: "wg", dependencies: ["WireGuardTools"], linkerSettings: staticRuntime),
         .executableTarget(name: "wg-quick", dependencies: ["WireGuardTools"], linkerSettings: staticRuntime),
+        // Debian's libqrencode and libpng for wg-server's QR codes (terminal and PNG).
+        .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .target(name: "WireGuardServer", dependencies: ["WireGuardTools", "WireGuardModel", "WireGuardCrypto", "CQREncode", "CPNG"]),
+        .executableTarget(name: "wg-server", dependencies: ["WireGuardServer"], linkerSettings: staticRuntime),
         .target(name: "WireGuardTestSupport", dependencies: ["WireGuardProtocol", "WireGuardModel", "WireGuardCrypto"]),
         .target(
             name: "WireGuardBenchmarks",
@@ -58,6 +64,7 @@ let package = Package(
             dependencies: ["WireGuardTools", "WireGuardModel", "WireGuardTestSupport"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "WireGuardServerTests", dependencies: ["WireGuardServer", "WireGuardTools"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "WireGuardDeviceTests",
             dependencies: ["WireGuardDevice", "WireGuardProtocol", "WireGuardModel", "WireGuardTestSupport"]

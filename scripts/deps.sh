@@ -6,11 +6,14 @@ install_deps() {
         build)
             [ -f /usr/include/openssl/evp.h ] || need+=(libssl-dev)
             command -v pkg-config >/dev/null || need+=(pkg-config)
+            # wg-server's QR codes (the runtime libraries are libqrencode4 and libpng16-16).
+            [ -f /usr/include/qrencode.h ] || need+=(libqrencode-dev)
+            [ -f /usr/include/png.h ] || need+=(libpng-dev)
             ;;
         integration)
             for pair in wg:wireguard-tools wg-quick:wireguard-tools wireguard-go:wireguard-go iperf3:iperf3 \
                         ip:iproute2 nft:nftables python3:python3 ping:iputils-ping ps:procps unshare:util-linux \
-                        curl:curl resolvconf:openresolv; do
+                        curl:curl resolvconf:openresolv zbarimg:zbar-tools iptables:iptables; do
                 cmd=${pair%%:*}; pkg=${pair#*:}
                 command -v "$cmd" >/dev/null || need+=("$pkg")
             done
