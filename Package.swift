@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "wg", targets: ["wg"]),
         .executable(name: "wg-quick", targets: ["wg-quick"]),
         .executable(name: "wireguard-bench", targets: ["wireguard-bench"]),
+        .executable(name: "wireguard-flood", targets: ["wireguard-flood"]),
         .executable(name: "wg-server", targets: ["wg-server"]),
     ],
     targets: [
@@ -33,14 +34,17 @@ let package = Package(
         .target(name: "WireGuardOffload", swiftSettings: dataPath),
         // Linux calls Swift cannot make: variadic ioctls (TUN, SIOCGIFMTU) and the CMSG macros.
         .target(name: "CWireGuardLinux"),
-        .target(name: "WireGuardIPC", dependencies: ["WireGuardModel"]),
+        .target(name: "WireGuardIPC", dependencies: ["WireGuardModel", "CWireGuardLinux"]),
+        // Pure netlink encoding and decoding (generic netlink, the WireGuard family, rtnetlink links).
+        .target(name: "WireGuardNetlink", dependencies: ["WireGuardModel", "WireGuardCrypto"]),
         .target(
             name: "WireGuardDevice",
             dependencies: ["CWireGuardLinux", "WireGuardIPC", "WireGuardProtocol", "WireGuardModel", "WireGuardCrypto",
                            "WireGuardOffload"],
             swiftSettings: dataPath
         ),
-        .target(name: "WireGuardTools", dependencies: ["WireGuardDevice", "WireGuardIPC", "WireGuardModel", "WireGuardCrypto"]),
+        .target(name: "WireGuardTools", dependencies: ["WireGuardDevice", "WireGuardIPC", "WireGuardModel", "WireGuardCrypto",
+                                                       "WireGuardNetlink"]),
         .executableTarget(name: "wireguard-swift", dependencies: ["WireGuardTools"], linkerSettings: staticRuntime),
         .executableTarget(name: "wg", dependencies: ["WireGuardTools"], linkerSettings: staticRuntime),
         .executableTarget(name: "wg-quick", dependencies: ["WireGuardTools"], linkerSettings: staticRuntime),
@@ -55,10 +59,14 @@ let package = Package(
             dependencies: ["WireGuardProtocol", "WireGuardModel", "WireGuardCrypto", "WireGuardTestSupport"]
         ),
         .executableTarget(name: "wireguard-bench", dependencies: ["WireGuardBenchmarks"]),
+        // A handshake-initiation flood for bench/flood.sh and Tests/Integration/t_flood.sh.
+        .executableTarget(name: "wireguard-flood",
+                          dependencies: ["CWireGuardLinux", "WireGuardCrypto", "WireGuardModel", "WireGuardProtocol"]),
         .testTarget(name: "WireGuardCryptoTests", dependencies: ["WireGuardCrypto", "WireGuardTestSupport"]),
         .testTarget(name: "WireGuardModelTests", dependencies: ["WireGuardModel"]),
         .testTarget(name: "WireGuardOffloadTests", dependencies: ["WireGuardOffload"]),
         .testTarget(name: "WireGuardIPCTests", dependencies: ["WireGuardIPC", "WireGuardModel"]),
+        .testTarget(name: "WireGuardNetlinkTests", dependencies: ["WireGuardNetlink", "WireGuardModel"]),
         .testTarget(
             name: "WireGuardToolsTests",
             dependencies: ["WireGuardTools", "WireGuardModel", "WireGuardTestSupport"],

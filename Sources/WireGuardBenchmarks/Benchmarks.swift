@@ -7,6 +7,8 @@
 //   wireguard-bench [seconds] [--no-openssl]   figures (default 2 CPU-seconds each)
 //   wireguard-bench --alloc-check N            N seal+open pairs only (heap and instruction profiles)
 //   wireguard-bench --handshakes N             N complete handshakes only (heap and instruction profiles)
+//   wireguard-bench --flood [seconds]          the handshake-flood reject path only
+//   wireguard-bench --flood-alloc N            N x 64 rejected initiations only (heap profiles)
 
 import WireGuardCrypto
 import WireGuardModel
@@ -24,6 +26,12 @@ public enum Benchmarks {
         switch arguments.first {
         case "--alloc-check":
             TransportBenchmark.allocationCheck(Int(arguments.dropFirst().first ?? "") ?? 1000)
+        case "--flood-alloc":
+            FloodBenchmark.allocationCheck(Int(arguments.dropFirst().first ?? "") ?? 1000)
+        case "--flood":
+            let duration = arguments.lazy.compactMap(Double.init).first ?? 2.0
+            _ = Measure.pinToCurrentCPU()
+            flood(duration: duration)
         case "--handshakes":
             let pair = HandshakeBenchmark.HandshakePair()
             for _ in 0..<(Int(arguments.dropFirst().first ?? "") ?? 100) { pair.handshake() }
@@ -79,7 +87,17 @@ public enum Benchmarks {
               h.completedAll ? "" : "(SOME ROUNDS DID NOT COMPLETE)")
         print("  a handshake takes 6 DH + 2 ephemeral public keys; OpenSSL 3.0 computes a public key as slowly as a DH")
 
+        flood(duration: duration)
         allowedIPs(duration: duration)
+    }
+
+    /// The handshake-flood reject path (FloodBenchmark): cookie replies and admissions per second.
+    static func flood(duration: Double) {
+        let f = FloodBenchmark.run(duration: duration)
+        print("cookie replies (MAC1 checked, built)".padded(38), String(grouped: f.replies), "per second =",
+              String(percent: f.replies, of: Double(FloodBenchmark.goal)), "of the goal (\(String(grouped: Double(FloodBenchmark.goal))))")
+        print("flood admission under load (8x256)".padded(38), String(grouped: f.admissions), "per second",
+              "(MAC1, per-source cookie limit: a few replies, the rest dropped)")
     }
 
     /// AllowedIPs lookups per second with 10,000 random IPv4 prefixes over 100 peers.

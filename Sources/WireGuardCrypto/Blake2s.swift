@@ -64,6 +64,17 @@ public struct Blake2s {
         compress(data, last: false)
     }
 
+    /// Compresses the key block of a keyed hash at once, as a non-final block, so that the state can be kept
+    /// and copied for every message under one key (MAC1 of each handshake message, the cookie of each
+    /// source). Only for callers that absorb at least one more byte afterwards.
+    public mutating func absorbKeyBlock() {
+        precondition(counter == 0 && blockCount == Blake2s.blockSize, "a keyed hash with nothing absorbed yet")
+        counter = UInt64(Blake2s.blockSize)
+        withUnsafeBytes(of: block) { compress($0.baseAddress!, last: false) }
+        block = SIMD64<UInt8>()
+        blockCount = 0
+    }
+
     /// Absorbs the bytes of any byte holder.
     public mutating func update(_ data: some BytesRepresentable) {
         data.withBytes { update($0) }

@@ -6,7 +6,12 @@
 public enum XChaCha20Poly1305 {
     /// HChaCha20(key, nonce16): 20 ChaCha rounds, output words 0...3 and 12...15.
     public static func hChaCha20(key: some BytesRepresentable, nonce: UnsafeRawBufferPointer) -> Secret {
-        precondition(nonce.count >= 16)
+        Secret(count: 32) { hChaCha20(key: key, nonce: nonce, into: $0) }
+    }
+
+    /// HChaCha20 written to the 32 bytes at `out` (no allocation).
+    static func hChaCha20(key: some BytesRepresentable, nonce: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) {
+        precondition(nonce.count >= 16 && out.count >= 32)
         var s = SIMD16<UInt32>(0x6170_7865, 0x3320_646E, 0x7962_2D32, 0x6B20_6574, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         key.withBytes { k in
             precondition(k.count == 32)
@@ -23,12 +28,29 @@ public enum XChaCha20Poly1305 {
             quarterRound(&s, 2, 7, 8, 13)
             quarterRound(&s, 3, 4, 9, 14)
         }
-        let out = Secret(count: 32) { dst in
-            let words = [s[0], s[1], s[2], s[3], s[12], s[13], s[14], s[15]]
-            for (i, w) in words.enumerated() { dst.storeBytes(of: w.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+        for i in 0..<4 {
+            out.storeBytes(of: s[i].littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+            out.storeBytes(of: s[12 + i].littleEndian, toByteOffset: 16 + 4 * i, as: UInt32.self)
         }
         s = SIMD16<UInt32>()
-        return out
+    }
+
+    /// XAEAD in place: seals `count` bytes at `buffer` and writes the tag at `buffer + count`, with no
+    /// allocation (the subkey lives on the stack and is wiped). False if OpenSSL fails.
+    public static func seal(key: some BytesRepresentable, nonce: UnsafeRawBufferPointer, buffer: UnsafeMutableRawPointer,
+                            count: Int, ad: UnsafeRawBufferPointer) -> Bool {
+        precondition(nonce.count == 24, "XChaCha20 nonce must be 24 bytes")
+        var subkey: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var chachaNonce = (UInt32(0), UInt32(0), UInt32(0))
+        withUnsafeMutableBytes(of: &chachaNonce) { $0.baseAddress!.advanced(by: 4).copyMemory(from: nonce.baseAddress! + 16, byteCount: 8) }
+        let ok = withUnsafeMutableBytes(of: &subkey) { k in
+            hChaCha20(key: key, nonce: nonce, into: k)
+            return withUnsafeBytes(of: &chachaNonce) {
+                ChaCha20Poly1305.seal(key: UnsafeRawBufferPointer(k), nonce: $0, buffer: buffer, count: count, ad: ad)
+            }
+        }
+        withUnsafeMutableBytes(of: &subkey) { Secret.wipe($0) }
+        return ok
     }
 
     @inline(__always)

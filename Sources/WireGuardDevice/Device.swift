@@ -4,7 +4,8 @@
 // - the control thread (`run`): an epoll loop over the UAPI listener and its clients, a timerfd armed to the
 //   engine's next deadline, a signalfd (SIGINT/SIGTERM), an rtnetlink socket (MTU changes, interface
 //   deletion, lost addresses) and an eventfd the data threads use to wake it;
-// - the send thread (SendPath): TUN → UDP; the receive thread (ReceivePath): UDP → TUN.
+// - the send thread (SendPath): TUN → UDP; the receive thread (ReceivePath): UDP → TUN;
+// - the handshake thread (HandshakeWorker): the Diffie-Hellman of admitted initiations and responses.
 // The engine is shared under `lock`, held only for bookkeeping, never across a data-path system call or a
 // packet's cryptography. Everything the engine decides comes back as a return value or an `Effect`, which
 // this type turns into system calls. See Device+DataPath.swift and Device+UAPI.swift.
@@ -72,6 +73,7 @@ public final class Device {
     var udpGSO = false
     private(set) var sendPath: SendPath!
     private(set) var receivePath: ReceivePath!
+    private(set) var handshakeWorker: HandshakeWorker!
     /// Effects of the control thread (UAPI, timers).
     var effects: [Effect] = []
 
@@ -83,7 +85,7 @@ public final class Device {
     /// device stops. SIGINT and SIGTERM must already be blocked in every thread (see `blockStopSignals`).
     public init(tun: LinuxTun, uapiListener: Int32, socketPath: String?, logger: Logger,
                 offloadSettings: OffloadSettings = OffloadSettings(),
-                random: any RandomSource = SystemRandom()) throws(SystemError) {
+                random: any RandomSource = BufferedRandom()) throws(SystemError) {
         wg_single_heap()
         self.engine = Engine(random: random)
         self.tun = tun
@@ -143,6 +145,7 @@ public final class Device {
             gro!.coalesceUDP = offloads.udp
         }
         sendPath = try SendPath(device: self)
+        handshakeWorker = HandshakeWorker(device: self)
         receivePath = try ReceivePath(device: self, gro: gro)
         try receivePath.watchSockets(bind)
     }
@@ -178,8 +181,9 @@ public final class Device {
         logger.verbose("Device started: interface \(tun.name), listening on UDP port \(bind.port)")
         logger.verbose("Offloads: TUN TSO \(offloads.tcp ? "on" : "off"), USO \(offloads.udp ? "on" : "off"), "
                        + "UDP GSO \(udpGSO ? "on" : "off"), UDP GRO \(bind.hasGRO ? "on" : "off")")
-        let sender = sendPath!, receiver = receivePath!
-        let threads = [startThread { sender.run() }, startThread { receiver.run() }, startThread { [self] in serveUAPI() }]
+        let sender = sendPath!, receiver = receivePath!, worker = handshakeWorker!
+        let threads = [startThread { sender.run() }, startThread { receiver.run() }, startThread { worker.run() },
+                       startThread { [self] in serveUAPI() }]
         if threads.contains(where: { $0 == nil }) { requestStop(.tunFailed("cannot start the data-plane threads")) }
         releasePages()
         var events = [epoll_event](repeating: epoll_event(), count: 16)
@@ -211,6 +215,7 @@ public final class Device {
         }
         var one: UInt64 = 1
         _ = write(stopFD, &one, 8)
+        worker.stop()
         for case let thread? in threads { pthread_join(thread, nil) }
         shutdown()
         let reason = stopReason!

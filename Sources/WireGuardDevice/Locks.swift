@@ -3,7 +3,8 @@
 // every thread takes it for short, allocation-free bookkeeping (routing, counter reservation, replay
 // windows, timers) and never across a system call of the data path or a packet's cryptography.
 // `SocketLock` lets the data threads use the UDP sockets while the control thread may replace them
-// (a new listen port): readers share it for one batch, the rebind takes it alone.
+// (a new listen port): readers share it for one batch, the rebind takes it alone. `Condition` wakes the
+// handshake worker.
 
 #if canImport(Glibc)
 import Glibc
@@ -25,6 +26,27 @@ final class EngineLock: @unchecked Sendable {
 
     @inline(__always) func lock() { pthread_mutex_lock(mutex) }
     @inline(__always) func unlock() { pthread_mutex_unlock(mutex) }
+
+    /// With the lock held: releases it, sleeps until `condition` is signalled, and takes it again.
+    func wait(_ condition: Condition) { pthread_cond_wait(condition.cond, mutex) }
+}
+
+/// A pthread condition variable, waited on with an `EngineLock` (the handshake worker's wake-up).
+final class Condition: @unchecked Sendable {
+    let cond: UnsafeMutablePointer<pthread_cond_t>
+
+    init() {
+        cond = .allocate(capacity: 1)
+        pthread_cond_init(cond, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(cond)
+        cond.deallocate()
+    }
+
+    /// Wakes one waiter (none waiting: nothing happens).
+    @inline(__always) func signal() { pthread_cond_signal(cond) }
 }
 
 /// A pthread read-write lock.

@@ -3,8 +3,10 @@
 // RoutineSequentialReceiver, the kernel's receive.c). One batch:
 // 1. recvmmsg; with UDP_GRO one buffer may hold many datagrams of one flow, cut at the `segment_size`
 //    the kernel reports;
-// 2. under the engine lock: handshake messages are handled at once; each transport message's session is
-//    looked up (`Engine.lookupTransport`);
+// 2. under the engine lock: initiations and responses are admitted (`Engine.admitHandshake`: MAC1, and
+//    under load MAC2, the rate limiter, cookie replies, sent from here in one sendmmsg) and queued for the
+//    handshake worker, valid MAC2 first; cookie replies are handled at once; each transport message's
+//    session is looked up (`Engine.lookupTransport`);
 // 3. without the lock: each transport message is opened in place;
 // 4. under the lock: replay window, rotation, roaming, timers, allowed IPs (`Engine.acceptTransport`);
 // 5. without the lock: the inner packets go through `GROTable`, which coalesces runs of one TCP (or UDP)
@@ -25,6 +27,8 @@ final class ReceivePath {
     /// Messages one batch may hold once GRO buffers are cut: 32 buffers of up to 64 datagrams.
     static let maxMessages = 2048
     static let tagV4: UInt64 = 1, tagV6: UInt64 = 2, tagStop: UInt64 = 3
+    /// Cookie replies one batch sends at most (the per-source limit keeps them far fewer).
+    static let maxReplies = 64
 
     private unowned(unsafe) let device: Device  // the device joins this thread before it goes
     private let batch = PacketBatch(count: ReceivePath.batchSize)
@@ -39,6 +43,12 @@ final class ReceivePath {
     private let inner: UnsafeMutablePointer<Range<Int>?>
     private let sources: UnsafeMutablePointer<Endpoint?>
     private var effects: [Effect] = []
+    /// Cookie replies of the current batch: 64-byte slots and their datagrams.
+    private let replySlots: UnsafeMutableRawPointer
+    private let replies: UnsafeMutablePointer<wg_datagram>
+    /// Handshake messages read since the socket was last found empty: with the worker's queue, the backlog
+    /// that decides "under load" (a flood faster than the drain keeps the batches full).
+    private var unreadHandshakes = 0
     let epollFD: Int32
 
     init(device: Device, gro: GROTable?) throws(SystemError) {
@@ -55,7 +65,10 @@ final class ReceivePath {
         inner.initialize(repeating: nil, count: n)
         sources = .allocate(capacity: Self.batchSize)
         sources.initialize(repeating: nil, count: Self.batchSize)
-        effects.reserveCapacity(64)
+        effects.reserveCapacity(Self.maxMessages)
+        replySlots = .allocate(byteCount: Self.maxReplies * MessageType.cookieReplySize, alignment: 16)
+        replies = .allocate(capacity: Self.maxReplies)
+        replies.initialize(repeating: wg_datagram(), count: Self.maxReplies)
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epollFD >= 0 else { throw .last("epoll_create1") }
         try device.watch(device.stopFD, tag: Self.tagStop, in: epollFD)
@@ -71,6 +84,8 @@ final class ReceivePath {
         inner.deallocate()
         sources.deinitialize(count: Self.batchSize)
         sources.deallocate()
+        replySlots.deallocate()
+        replies.deallocate()
         close(epollFD)
     }
 
@@ -106,9 +121,15 @@ final class ReceivePath {
             let fd = v6 ? device.bind.v6 : device.bind.v4
             let n = fd >= 0 ? Int(wg_recv_batch(fd, batch.datagrams, UInt32(batch.count))) : 0
             device.socketLock.unlock()
-            guard n > 0 else { return }
+            guard n > 0 else {
+                unreadHandshakes = 0
+                return
+            }
             process(count: n)
-            if n < batch.count { return }
+            if n < batch.count {
+                unreadHandshakes = 0
+                return
+            }
         }
     }
 
@@ -133,17 +154,22 @@ final class ReceivePath {
                 offset += step
             }
         }
-        let engine = device.engine
-        var wake = false, handled = false
+        let engine = device.engine, worker = device.handshakeWorker!
+        var wake = false, handled = false, queued = false
+        var replyCount = 0
         device.lock.lock()
         var now = SystemClock.now()
-        // The handshake messages queued in this batch approximate the backlog that decides "under load".
-        if handshakes > 0 { engine.reportHandshakeBacklog(handshakes, now: now.monotonic) }
+        // The backlog that decides "under load": the worker's queue and what this drain has read so far.
+        unreadHandshakes += handshakes
+        if handshakes > 0 { engine.reportHandshakeBacklog(worker.queue.depth + unreadHandshakes, now: now.monotonic) }
         var lastIndex: UInt32?
         var lastSession: TransportSession?
         for m in 0..<total {
             let p = messages[m], n = lengths[m], source = sources[origins[m]]!
-            if isTransport(p, n) {
+            sessions[m] = nil
+            let kind = MessageType.classify(UnsafeRawBufferPointer(start: p, count: n))
+            switch kind {
+            case .transport?:
                 // A GRO run is one session: look its receiver index up once.
                 let index = p.loadUnaligned(fromByteOffset: TransportHeader.receiverOffset, as: UInt32.self)
                 if index != lastIndex {
@@ -151,14 +177,38 @@ final class ReceivePath {
                     lastSession = engine.lookupTransport(p, count: n, now: now)
                 }
                 sessions[m] = lastSession  // nil: an unknown session, dropped
-                continue
+            case .initiation?, .response?:
+                let message = UnsafeRawBufferPointer(start: p, count: n)
+                let slot = replySlots + min(replyCount, Self.maxReplies - 1) * MessageType.cookieReplySize
+                switch engine.admitHandshake(message, from: source, now: now.monotonic, reply: slot, effects: &effects) {
+                case .drop:
+                    break
+                case .cookieReply where replyCount < Self.maxReplies:
+                    // Back to the source, from the address it reached us on.
+                    var d = batch.datagrams[origins[m]]
+                    d.data = slot.assumingMemoryBound(to: UInt8.self)
+                    d.capacity = UInt32(MessageType.cookieReplySize)
+                    d.length = UInt32(MessageType.cookieReplySize)
+                    d.segment_size = 0
+                    replies[replyCount] = d
+                    replyCount += 1
+                case .cookieReply:
+                    break
+                case .process(let priority):
+                    if worker.queue.push(message, source: source, origin: batch.datagrams[origins[m]], priority: priority) {
+                        queued = true
+                    }
+                }
+            case .cookieReply?:
+                let buffer = UnsafeMutableRawBufferPointer(start: p, count: n)
+                _ = engine.handleDatagram(buffer: buffer, count: n, from: source, now: now, effects: &effects)
+                device.learnSource(of: batch.datagrams[origins[m]], from: source)
+                handled = true
+            case nil:
+                break
             }
-            sessions[m] = nil
-            let buffer = UnsafeMutableRawBufferPointer(start: p, count: n)
-            _ = engine.handleDatagram(buffer: buffer, count: n, from: source, now: now, effects: &effects)
-            device.learnSource(of: batch.datagrams[origins[m]], from: source)
-            handled = true
         }
+        if queued { worker.notify() }
         lastSession = nil
         if handled { wake = device.isEarlierThanArmed(engine.nextDeadline) }
         device.lock.unlock()
@@ -209,6 +259,7 @@ final class ReceivePath {
             deliver(kept)
         }
         if wake { device.wakeControl() }
+        if replyCount > 0 { device.send(replies, count: replyCount) }
         if !effects.isEmpty { device.perform(effects) }
     }
 

@@ -40,6 +40,13 @@ public enum Constants {
     /// Per-source token bucket for handshakes while under load.
     public static let rateLimiterPacketsPerSecond: UInt64 = 20
     public static let rateLimiterBurst: UInt64 = 5
+    /// Sources a rate limiter tracks at most (the kernel's table holds 8192 entries on small machines).
+    public static let rateLimiterMaxSources = 8192
+    /// Cookie replies per source while under load: a token bucket of this rate and burst per source address
+    /// (IPv6: per /64), so that a flood cannot make us spend a core answering it. An honest initiator needs
+    /// one reply per retry (every 5 s).
+    public static let cookieReplyRatePerSecond: UInt64 = 10
+    public static let cookieReplyBurst: UInt64 = 5
     public static let maxPeers = 1 << 20
     /// Room the data path needs around an inner packet: header before, padding and tag after.
     public static let transportHeaderSize = 16

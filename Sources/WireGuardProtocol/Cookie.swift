@@ -16,7 +16,8 @@ public enum MACState: Sendable, Equatable {
     case validMAC1WithCookie
 }
 
-/// The receiving side, keyed by our own public key: checks MAC1/MAC2 and mints cookie replies.
+/// The receiving side, keyed by our own public key: checks MAC1/MAC2 and mints cookie replies. The checks and
+/// `writeReply` allocate nothing: they run for every handshake message of a flood.
 public struct CookieChecker {
     /// HASH("mac1----" || our public key).
     public let mac1Key: Bytes32
@@ -24,52 +25,116 @@ public struct CookieChecker {
     public let cookieEncryptionKey: Bytes32
     private var secret: Secret?
     private var secretBirth = Instant(nanoseconds: 0)
+    /// MAC1's and the cookie's keyed BLAKE2s with the key block already compressed: every message saves it.
+    private let mac1State: Blake2s
+    private var cookieState: Blake2s?
+
+    /// A 16-byte MAC or cookie held inline.
+    typealias MAC = (UInt64, UInt64)
 
     public init(publicKey: PublicKey) {
         mac1Key = Blake2s.hash(labelMAC1, publicKey.raw)
         cookieEncryptionKey = Blake2s.hash(labelCookie, publicKey.raw)
+        mac1State = Self.keyedState(mac1Key)
     }
 
     /// Fixes the cookie secret (tests reproducing a vector).
     public mutating func setSecret(_ s: Secret, at now: Instant) {
         secret = s
         secretBirth = now
+        cookieState = Self.keyedState(s)
+    }
+
+    private static func keyedState(_ key: some BytesRepresentable) -> Blake2s {
+        var s = Blake2s(outputLength: 16, key: key)
+        s.absorbKeyBlock()
+        return s
     }
 
     /// Checks MAC1 over `message[0..<len-32]` and, if `checkMAC2`, MAC2 over `message[0..<len-16]` with
-    /// the cookie for `source`.
+    /// the cookie for `source`. An all-zero MAC2 (a sender without a cookie) is invalid without computing
+    /// the cookie.
     public mutating func check(_ message: UnsafeRawBufferPointer, source: Endpoint, checkMAC2: Bool,
                                now: Instant, random: some RandomSource) -> MACState {
         let n = message.count
-        let mac1 = Blake2s.mac(key: mac1Key, UnsafeRawBufferPointer(rebasing: message[0..<(n - 32)]))
-        guard mac1.withBytes({ ConstantTime.equals($0, UnsafeRawBufferPointer(rebasing: message[(n - 32)..<(n - 16)])) }) else {
-            return .invalidMAC1
-        }
-        guard checkMAC2 else { return .validMAC1WithoutCookie }
-        let cookie = makeCookie(for: source, now: now, random: random)
-        let mac2 = Blake2s.mac(key: cookie, UnsafeRawBufferPointer(rebasing: message[0..<(n - 16)]))
-        return mac2.withBytes({ ConstantTime.equals($0, UnsafeRawBufferPointer(rebasing: message[(n - 16)..<n])) })
-            ? .validMAC1WithCookie : .validMAC1WithoutCookie
+        let mac1 = Self.mac(mac1State, UnsafeRawBufferPointer(rebasing: message[0..<(n - 32)]))
+        guard Self.equals(mac1, UnsafeRawBufferPointer(rebasing: message[(n - 32)..<(n - 16)])) else { return .invalidMAC1 }
+        let received = UnsafeRawBufferPointer(rebasing: message[(n - 16)..<n])
+        guard checkMAC2, !ConstantTime.isZero(received) else { return .validMAC1WithoutCookie }
+        let cookie = cookieValue(for: source, now: now, random: random)
+        let mac2 = withUnsafeBytes(of: cookie) { Self.mac(key: $0, UnsafeRawBufferPointer(rebasing: message[0..<(n - 16)])) }
+        return Self.equals(mac2, received) ? .validMAC1WithCookie : .validMAC1WithoutCookie
     }
 
     /// MAC(Rm, source IP || BE16 port), rotating Rm when it is older than two minutes.
     public mutating func makeCookie(for source: Endpoint, now: Instant, random: some RandomSource) -> [UInt8] {
+        withUnsafeBytes(of: cookieValue(for: source, now: now, random: random)) { Array($0) }
+    }
+
+    private mutating func cookieValue(for source: Endpoint, now: Instant, random: some RandomSource) -> MAC {
         if secret == nil || now - secretBirth >= Constants.cookieRefreshTime {
-            secret = random.secret(32)
-            secretBirth = now
+            setSecret(random.secret(32), at: now)
         }
-        return Blake2s.mac(key: secret!, source.cookieSourceBytes)
+        // The source as the kernel feeds it: the address in network order, then the port big-endian.
+        var bytes: (UInt64, UInt64, UInt16) = (0, 0, source.port.bigEndian)
+        let count: Int
+        switch source.address {
+        case .v4(let a):
+            bytes.0 = UInt64(a.bigEndian) | UInt64(source.port.bigEndian) << 32
+            count = 6
+        case .v6(let hi, let lo):
+            bytes.0 = hi.bigEndian
+            bytes.1 = lo.bigEndian
+            count = 18
+        }
+        return withUnsafeBytes(of: &bytes) { Self.mac(cookieState!, UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+    }
+
+    /// Writes the 64-byte cookie reply to `message` (an initiation or response from `source`) at `out`: the
+    /// sender's index, a random nonce, and the cookie sealed with XChaCha20-Poly1305 under MAC1 as AD.
+    public mutating func writeReply(to message: UnsafeRawBufferPointer, source: Endpoint, now: Instant,
+                                    random: some RandomSource, into out: UnsafeMutableRawPointer) {
+        let n = message.count
+        let cookie = cookieValue(for: source, now: now, random: random)
+        out.storeBytes(of: MessageType.cookieReply.rawValue.littleEndian, as: UInt32.self)
+        (out + 4).copyMemory(from: message.baseAddress! + 4, byteCount: 4)
+        random.fill(UnsafeMutableRawBufferPointer(start: out + 8, count: 24))
+        (out + 32).storeBytes(of: cookie, as: MAC.self)
+        _ = XChaCha20Poly1305.seal(key: cookieEncryptionKey, nonce: UnsafeRawBufferPointer(start: out + 8, count: 24),
+                                   buffer: out + 32, count: 16,
+                                   ad: UnsafeRawBufferPointer(rebasing: message[(n - 32)..<(n - 16)]))
     }
 
     /// The 64-byte cookie reply to `message` (an initiation or response) received from `source`.
     public mutating func createReply(to message: UnsafeRawBufferPointer, source: Endpoint, now: Instant,
                                      random: some RandomSource) -> CookieReply {
-        let n = message.count
-        let cookie = makeCookie(for: source, now: now, random: random)
-        let nonce = random.bytes(24)
-        let mac1 = Array(message[(n - 32)..<(n - 16)])
-        let encrypted = XChaCha20Poly1305.seal(key: cookieEncryptionKey, nonce: nonce, plaintext: cookie, ad: mac1)
-        return CookieReply(receiverIndex: readLE32(message, 4), nonce: nonce, encryptedCookie: encrypted)
+        var bytes = [UInt8](repeating: 0, count: MessageType.cookieReplySize)
+        bytes.withUnsafeMutableBytes { writeReply(to: message, source: source, now: now, random: random, into: $0.baseAddress!) }
+        return bytes.withUnsafeBytes { CookieReply($0)! }
+    }
+
+    @inline(__always)
+    static func mac(key: some BytesRepresentable, _ data: UnsafeRawBufferPointer) -> MAC {
+        var s = Blake2s(outputLength: 16, key: key)
+        s.update(data)
+        var out: MAC = (0, 0)
+        withUnsafeMutableBytes(of: &out) { s.finalize(into: $0) }
+        return out
+    }
+
+    /// The MAC of `data` from a keyed state whose key block is compressed.
+    @inline(__always)
+    static func mac(_ keyed: Blake2s, _ data: UnsafeRawBufferPointer) -> MAC {
+        var s = keyed
+        s.update(data)
+        var out: MAC = (0, 0)
+        withUnsafeMutableBytes(of: &out) { s.finalize(into: $0) }
+        return out
+    }
+
+    @inline(__always)
+    static func equals(_ a: MAC, _ b: UnsafeRawBufferPointer) -> Bool {
+        withUnsafeBytes(of: a) { ConstantTime.equals($0, b) }
     }
 }
 

@@ -1,27 +1,43 @@
 // SPDX-License-Identifier: MIT
 // The receive path (kernel receive.c, wireguard-go receive.go): classify by (type, length) before any
 // cryptography; handshake messages pass MAC1 (and, under load, MAC2 and the rate limiter) before any
-// Diffie-Hellman; transport packets are authenticated, then replay-checked, then their inner source must be
+// Diffie-Hellman (Engine+Admission.swift); transport packets are authenticated, then replay-checked, then their inner source must be
 // an allowed IP of the peer whose key opened them. Only authenticated packets move a peer's endpoint.
 
 import WireGuardCrypto
 import WireGuardModel
 
+/// An initiation after its first half (`Engine.beginInitiation`): whom it was for and, when its static key
+/// decrypted, the sender it names.
+public struct InitiationFirstHalf {
+    let responder: PublicKey
+    let partial: PartialInitiation?
+}
+
 extension Engine {
     /// Handles one UDP payload of `count` bytes at the start of `buffer`, in place. For a data packet that
     /// authenticates and passes every check, returns the range of `buffer` holding the inner IP packet to
-    /// write to the TUN (padding already trimmed). Handshake traffic and events go to `effects`. Anything
-    /// invalid is dropped without effect (handshake rejections produce a `.rejected` event for logs).
+    /// write to the TUN (padding already trimmed). Handshake traffic and events go to `effects`: an initiation
+    /// or response goes through `admitHandshake` (a cookie reply becomes a `.sendDatagram`) and then
+    /// `handleAdmittedHandshake`. Anything invalid is dropped without effect (handshake rejections produce a
+    /// `.rejected` event for logs).
     public func handleDatagram(buffer: UnsafeMutableRawBufferPointer, count: Int, from source: Endpoint, now: Now,
                                effects: inout [Effect]) -> Range<Int>? {
         let message = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
         switch MessageType.classify(message) {
         case .transport?:
             return receiveTransport(buffer: buffer, count: count, from: source, now: now, effects: &effects)
-        case .initiation?:
-            receiveInitiation(message, from: source, now: now, effects: &effects)
-        case .response?:
-            receiveResponse(message, from: source, now: now, effects: &effects)
+        case .initiation?, .response?:
+            withUnsafeTemporaryAllocation(byteCount: MessageType.cookieReplySize, alignment: 16) { reply in
+                switch admitHandshake(message, from: source, now: now.monotonic, reply: reply.baseAddress!, effects: &effects) {
+                case .drop:
+                    break
+                case .cookieReply:
+                    effects.append(.sendDatagram(Array(reply), to: source))
+                case .process:
+                    handleAdmittedHandshake(message, from: source, now: now, effects: &effects)
+                }
+            }
         case .cookieReply?:
             receiveCookieReply(message, from: source, now: now, effects: &effects)
         case nil:
@@ -30,36 +46,43 @@ extension Engine {
         return nil
     }
 
-    /// MAC checks for an initiation or response. Returns false (having answered or logged) if the message
-    /// must go no further.
-    private func admitHandshakeMessage(_ message: UnsafeRawBufferPointer, from source: Endpoint, peer: PublicKey?,
-                                       now: Now, effects: inout [Effect]) -> Bool {
-        guard var checker = cookieChecker else { return false }
-        defer { cookieChecker = checker }
-        let underLoad = isUnderLoad(now: now.monotonic)
-        switch checker.check(message, source: source, checkMAC2: underLoad, now: now.monotonic, random: random) {
-        case .invalidMAC1:
-            effects.append(.event(.rejected(.invalidMAC1, from: source, peer: peer)))
-            return false
-        case .validMAC1WithoutCookie where underLoad:
-            let reply = checker.createReply(to: message, source: source, now: now.monotonic, random: random)
-            effects.append(.sendDatagram(reply.bytes, to: source))
-            effects.append(.event(.rejected(.underLoadCookieSent, from: source, peer: peer)))
-            return false
-        case .validMAC1WithCookie where !rateLimiter.allow(source.address, now: now.monotonic):
-            effects.append(.event(.rejected(.rateLimited, from: source, peer: peer)))
-            return false
-        default:
-            return true
+    /// The expensive half of an initiation or response that `admitHandshake` let through: the Noise
+    /// handshake (Diffie-Hellman), then the answer or the new session. Anything else is ignored.
+    public func handleAdmittedHandshake(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: Now,
+                                        effects: inout [Effect]) {
+        switch MessageType.classify(message) {
+        case .initiation?: receiveInitiation(message, from: source, now: now, effects: &effects)
+        case .response?: receiveResponse(message, from: source, now: now, effects: &effects)
+        default: break
         }
     }
 
+    /// The first half of an initiation's handshake (`e`, `es`, the static key), which needs nothing of the
+    /// engine but our static identity: a host may run it without the engine lock, with an identity of its
+    /// own (`StaticIdentity(copying:)`: a DH context serves one thread at a time), and hand the result to
+    /// `finishInitiation`. A flood from unknown keys ends here, the Diffie-Hellman spent off the lock.
+    public static func beginInitiation(_ message: UnsafeRawBufferPointer, identity: StaticIdentity) -> InitiationFirstHalf? {
+        guard let msg = HandshakeInitiation(message) else { return nil }
+        return InitiationFirstHalf(responder: identity.publicKey,
+                                   partial: Handshake.beginConsumingInitiation(msg, identity: identity))
+    }
+
+    /// Our static identity, for `beginInitiation` (read it under the host's lock).
+    public var staticIdentity: StaticIdentity? { identity }
+
+    /// The rest of an admitted initiation after `beginInitiation`: the peer, `ss`, the timestamp and flood
+    /// rules, the response. If our key changed in between, the first half is done again here.
+    public func finishInitiation(_ half: InitiationFirstHalf, _ message: UnsafeRawBufferPointer, from source: Endpoint,
+                                 now: Now, effects: inout [Effect]) {
+        receiveInitiation(message, from: source, now: now, effects: &effects,
+                          firstHalf: half.responder == identity?.publicKey ? half : nil)
+    }
+
     private func receiveInitiation(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: Now,
-                                   effects: inout [Effect]) {
-        guard let identity, admitHandshakeMessage(message, from: source, peer: nil, now: now, effects: &effects),
-              let msg = HandshakeInitiation(message) else { return }
-        guard let partial = Handshake.beginConsumingInitiation(msg, identity: identity),
-              let peer = peersByKey[partial.remoteStatic] else {
+                                   effects: inout [Effect], firstHalf: InitiationFirstHalf? = nil) {
+        guard let identity, let msg = HandshakeInitiation(message) else { return }
+        let began = firstHalf.map { $0.partial } ?? Handshake.beginConsumingInitiation(msg, identity: identity)
+        guard let partial = began, let peer = peersByKey[partial.remoteStatic] else {
             effects.append(.event(.rejected(.unknownPeer, from: source, peer: nil)))
             return
         }
@@ -86,7 +109,6 @@ extension Engine {
                                  effects: inout [Effect]) {
         guard let identity, let msg = HandshakeResponse(message),
               case .handshake(let peer)? = indexTable[msg.receiverIndex] else { return }
-        guard admitHandshakeMessage(message, from: source, peer: peer.publicKey, now: now, effects: &effects) else { return }
         do {
             try peer.handshake.consumeResponse(msg, identity: identity)
         } catch {

@@ -39,6 +39,8 @@ public final class Engine {
     var indexTable = IndexTable()
     var allowedIPs = AllowedIPs<PeerState>()
     var rateLimiter = RateLimiter()
+    /// Cookie replies per source while under load.
+    var cookieReplyLimiter = RateLimiter(perSecond: Constants.cookieReplyRatePerSecond, burst: Constants.cookieReplyBurst)
     var underLoadUntil: Instant?
     /// Inner MTU used for padding (the TUN's MTU).
     public var mtu: Int = Constants.defaultMTU
@@ -77,9 +79,10 @@ public final class Engine {
 
     // MARK: Load
 
-    /// The host reports how many handshake messages are waiting to be processed. At
-    /// `Constants.underLoadQueueThreshold` or more, the engine is under load for the next second: every
-    /// initiation and response must then carry a valid MAC2 (cookie) and pass the per-source rate limiter.
+    /// The host reports how many handshake messages are waiting to be processed (its queue's depth, as the
+    /// kernel's and wireguard-go's). At `Constants.underLoadQueueThreshold` or more, the engine is under load
+    /// for the next second: every initiation and response must then carry a valid MAC2 (cookie) and pass the
+    /// per-source rate limiter; the others get a cookie reply (see `admitHandshake`).
     public func reportHandshakeBacklog(_ count: Int, now: Instant) {
         if count >= Constants.underLoadQueueThreshold {
             underLoadUntil = now + Constants.underLoadAfterTime

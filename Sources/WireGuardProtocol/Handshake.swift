@@ -25,6 +25,12 @@ public final class StaticIdentity {
     /// `privateKey` ready for DH. Like the engine that owns the identity, used from one thread at a time.
     let keyPair: X25519.KeyPair
 
+    /// The same key with a DH context of its own (for another thread).
+    public convenience init?(copying other: StaticIdentity) {
+        guard let key = PrivateKey(bytes: other.privateKey) else { return nil }
+        self.init(key)
+    }
+
     /// Nil for the all-zero ("no") key.
     public init?(_ key: PrivateKey) {
         guard !key.isZero, let pair = X25519.KeyPair(privateKey: key.secret) else { return nil }

@@ -2,9 +2,11 @@
 
 import WireGuardModel
 
-/// A token bucket per source address for handshake messages while under load: 20 per second with a burst of
-/// 5, as the kernel's ratelimiter.c. IPv4 sources are keyed by the full address, IPv6 by their /64 (one
-/// host usually owns a whole /64). Stale entries are swept at most once a second.
+/// A token bucket per source address: for handshake messages while under load 20 per second with a burst of
+/// 5, as the kernel's ratelimiter.c (and, at its own rate, for the cookie replies we send). IPv4 sources are
+/// keyed by the full address, IPv6 by their /64 (one host usually owns a whole /64). Stale entries are swept at most once a second. At most `maxSources` sources
+/// are tracked: a new source beyond that is refused until the sweep makes room (the kernel's table limit), so
+/// spoofed sources cannot grow it without bound.
 public struct RateLimiter: Sendable {
     private struct Bucket: Sendable {
         var tokens: Int64
@@ -16,12 +18,21 @@ public struct RateLimiter: Sendable {
         case v6(UInt64)
     }
 
-    private static let cost = Int64(1_000_000_000) / Int64(Constants.rateLimiterPacketsPerSecond)
-    private static let maxTokens = cost * Int64(Constants.rateLimiterBurst)
+    /// Nanoseconds of tokens one packet costs, and the bucket's size (the burst).
+    private let cost: Int64
+    private let maxTokens: Int64
     private var buckets: [Key: Bucket] = [:]
     private var lastSweep: Instant?
+    /// The most sources tracked at once.
+    public let maxSources: Int
 
-    public init() {}
+    /// A limiter letting `perSecond` packets a second through per source after a burst of `burst`.
+    public init(perSecond: UInt64 = Constants.rateLimiterPacketsPerSecond, burst: UInt64 = Constants.rateLimiterBurst,
+                maxSources: Int = Constants.rateLimiterMaxSources) {
+        cost = Int64(1_000_000_000) / Int64(perSecond)
+        maxTokens = cost * Int64(burst)
+        self.maxSources = maxSources
+    }
 
     /// Number of sources tracked (for tests).
     public var trackedSources: Int { buckets.count }
@@ -35,14 +46,15 @@ public struct RateLimiter: Sendable {
         case .v6(let hi, _): key = .v6(hi)
         }
         guard var bucket = buckets[key] else {
-            buckets[key] = Bucket(tokens: RateLimiter.maxTokens - RateLimiter.cost, last: now)
+            guard buckets.count < maxSources else { return false }
+            buckets[key] = Bucket(tokens: maxTokens - cost, last: now)
             return true
         }
-        bucket.tokens = min(RateLimiter.maxTokens, bucket.tokens + max(0, now.nanoseconds - bucket.last.nanoseconds))
+        bucket.tokens = min(maxTokens, bucket.tokens + max(0, now.nanoseconds - bucket.last.nanoseconds))
         bucket.last = now
         defer { buckets[key] = bucket }
-        if bucket.tokens >= RateLimiter.cost {
-            bucket.tokens -= RateLimiter.cost
+        if bucket.tokens >= cost {
+            bucket.tokens -= cost
             return true
         }
         return false

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Finding and reading interfaces the way wg(8) does on Linux (ipc.c, ipc-uapi-unix.h): userspace interfaces are
-// the `*.sock` files in /var/run/wireguard that accept a connection (a refused one is a dead daemon's: its
-// file is removed); an interface without a socket would be the kernel's, reached over netlink, which this
-// wg does not speak: it reports what Debian's wg reports there (EPROTONOSUPPORT when the kernel has no
-// wireguard module, ENODEV when it has one).
+// Finding and reading interfaces the way wg(8) does on Linux (ipc.c, ipc-uapi-unix.h, ipc-linux.h):
+// userspace interfaces are the `*.sock` files in /var/run/wireguard that accept a connection (a refused one
+// is a dead daemon's: its file is removed); any other name is the kernel's, reached over generic netlink
+// (`KernelInterfaces`), which reports ENODEV for no such link and EPROTONOSUPPORT without the module.
 
 #if canImport(Glibc)
 import Glibc
@@ -16,9 +15,10 @@ public struct InterfaceAccess {
 
     public init(directory: SocketDirectory = .standard) { self.directory = directory }
 
-    /// Userspace interfaces, in directory order.
-    public func list() -> [String] {
-        directory.interfaceNames().filter(isUserspaceInterface)
+    /// Every interface as wg lists them: the kernel's WireGuard links first, then userspace ones in
+    /// directory order. Throws when the kernel's links cannot be read ("Unable to list interfaces").
+    public func list() throws(SystemError) -> [String] {
+        try KernelInterfaces.list() + directory.interfaceNames().filter(isUserspaceInterface)
     }
 
     /// True when `name`'s socket exists and accepts a connection.
@@ -37,14 +37,9 @@ public struct InterfaceAccess {
         }
     }
 
-    /// The errno Debian's wg reports for an interface it would look for in the kernel.
-    var kernelPathErrno: Int32 {
-        access("/sys/module/wireguard", F_OK) == 0 ? ENODEV : EPROTONOSUPPORT
-    }
-
     /// Reads `name`'s configuration and counters. Throws the errno wg(8) would print.
     public func get(_ name: String) throws(SystemError) -> DeviceStatus {
-        guard isUserspaceInterface(name) else { throw SystemError("get", errno: kernelPathErrno) }
+        guard isUserspaceInterface(name) else { return try KernelInterfaces.get(name) }
         let reply = try UAPIClient.exchange(path: directory.socketPath(for: name), request: "get=1\n\n")
         do { return try UAPIStatusParser.parse(reply) } catch {
             throw SystemError("get", errno: error.code)
@@ -54,7 +49,7 @@ public struct InterfaceAccess {
     /// Applies `update` to `name`. Throws the errno wg(8) would print: the daemon's `errno=` reply, EPROTO
     /// for a reply that is not one (ipc-uapi.h `userspace_set_device`).
     public func set(_ name: String, _ update: DeviceUpdate) throws(SystemError) {
-        guard isUserspaceInterface(name) else { throw SystemError("set", errno: kernelPathErrno) }
+        guard isUserspaceInterface(name) else { return try KernelInterfaces.set(name, update) }
         let reply = try UAPIClient.exchange(path: directory.socketPath(for: name), request: UAPIWriter.setRequest(update))
         guard reply.hasPrefix("errno=") else { throw SystemError("set", errno: EPROTO) }
         let digits = reply.dropFirst(6).prefix { $0 == "-" || $0 == "+" || $0.isASCII && $0.isNumber }

@@ -25,7 +25,11 @@ extension WGCommand {
             return true
         }
         if argv.count == 1 || argv[1] == "all" {
-            let names = access.list()
+            let names: [String]
+            do { names = try access.list() } catch {
+                io.writeError("Unable to list interfaces: \(errorText(error.errno))\n")
+                return 1
+            }
             var status: Int32 = names.isEmpty ? 0 : 1
             for (i, name) in names.enumerated() {
                 let device: DeviceStatus
@@ -48,7 +52,11 @@ extension WGCommand {
                 showUsage()
                 return 1
             }
-            let names = access.list()
+            let names: [String]
+            do { names = try access.list() } catch {
+                io.writeError("Unable to list interfaces: \(errorText(error.errno))\n")
+                return 1
+            }
             if !names.isEmpty { io.write(names.joined(separator: " ") + "\n") }
             return 0
         }
