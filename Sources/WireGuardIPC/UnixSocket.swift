@@ -5,6 +5,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+// sys/socket.h is also part of CWireGuardLinux (its header includes it): without this import an optimised
+// build does not see SOCK_STREAM and friends here once the module depends on CWireGuardLinux.
+import CWireGuardLinux
 
 public enum UnixSocket {
     /// Why a UAPI listener could not be created.
