@@ -46,10 +46,10 @@ extension Engine {
     /// The counters and status of the interface and every peer (allocates; call from a scrape, under the lock).
     public func metrics() -> InterfaceMetrics {
         var totals = counters
-        let status = status()
+        let all = peerList.all
         var peers: [PeerMetrics] = []
-        peers.reserveCapacity(peerOrder.count)
-        for (peer, s) in zip(peerOrder, status.peers) {
+        peers.reserveCapacity(all.count)
+        for (peer, s) in zip(all, peerStatus(of: all)) {
             totals.add(peer.counters)
             peers.append(PeerMetrics(status: s, counters: peer.counters))
         }

@@ -30,7 +30,14 @@ public final class Engine {
     var cookieChecker: CookieChecker?
     var peersByKey: [PublicKey: PeerState] = [:]
     /// Peers in the order they were added (what `status` reports, as the kernel's list).
-    var peerOrder: [PeerState] = []
+    var peerList = PeerList()
+    /// Peers with an armed timer, earliest first.
+    let timers = TimerQueue()
+    /// Creation counter for `PeerState.sequence`.
+    var peersCreated = 0
+    /// Peers `handleTimers` has looked at since the engine was created (tests: the work per wake-up
+    /// follows the due peers, not the idle ones).
+    var timerPeersVisited = 0
     var indexTable = IndexTable()
     var allowedIPs = AllowedIPs<PeerState>()
     var rateLimiter = RateLimiter()
@@ -58,6 +65,14 @@ public final class Engine {
         self.random = random
     }
 
+    deinit {
+        // Peers may outlive the engine (held by a caller): they must not reach its timer heap then.
+        peerList.forEach { $0.timerQueue = nil }
+    }
+
+    /// The peers, oldest first (a copy; O(n)).
+    var peerOrder: [PeerState] { peerList.all }
+
     /// Our public key, if a private key is set.
     public var publicKey: PublicKey? { identity?.publicKey }
 
@@ -69,7 +84,7 @@ public final class Engine {
     public func route(to address: IPAddress) -> PeerState? { allowedIPs.lookup(address) }
 
     /// All peers in insertion order.
-    public var peers: [PeerState] { peerOrder }
+    public var peers: [PeerState] { peerList.all }
 
     // MARK: Load
 
@@ -91,14 +106,11 @@ public final class Engine {
 
     // MARK: Deadlines
 
-    /// The earliest instant at which `handleTimers` has work to do; nil when no timer is armed.
+    /// The earliest instant at which `handleTimers` has work to do; nil when no timer is armed or the interface
+    /// is down. O(1).
     public var nextDeadline: Instant? {
         guard isUp else { return nil }
-        var best: Instant?
-        for peer in peerOrder {
-            if let d = peer.nextDeadline, best == nil || d < best! { best = d }
-        }
-        return best
+        return timers.earliest
     }
 
     // MARK: By-value entry points

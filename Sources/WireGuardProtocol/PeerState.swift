@@ -26,12 +26,22 @@ public final class PeerState {
     /// Metrics counts (Engine+Counters.swift).
     var counters = TrafficCounters()
 
-    // Timer state; see PeerState+Timers.swift.
-    var retransmitHandshakeDeadline: Instant?
-    var sendKeepaliveDeadline: Instant?
-    var newHandshakeDeadline: Instant?
-    var zeroKeyMaterialDeadline: Instant?
-    var persistentKeepaliveDeadline: Instant?
+    // Timer state; see PeerState+Timers.swift. Assigning a deadline reschedules the peer in its engine's
+    // `TimerQueue`.
+    var retransmitHandshakeDeadline: Instant? { didSet { timerQueue?.update(self) } }
+    var sendKeepaliveDeadline: Instant? { didSet { timerQueue?.update(self) } }
+    var newHandshakeDeadline: Instant? { didSet { timerQueue?.update(self) } }
+    var zeroKeyMaterialDeadline: Instant? { didSet { timerQueue?.update(self) } }
+    var persistentKeepaliveDeadline: Instant? { didSet { timerQueue?.update(self) } }
+    /// The engine's timer heap while the peer belongs to it (cleared on removal; the engine outlives it).
+    unowned(unsafe) var timerQueue: TimerQueue?
+    /// Position in `timerQueue`, -1 when no timer is armed; `queuedDeadline` is the key it is filed under.
+    var timerSlot = -1
+    var queuedDeadline = Instant(nanoseconds: 0)
+    /// Creation order on its engine: breaks ties between equal deadlines, and orders the peer list.
+    var sequence = 0
+    /// Position in the engine's `PeerList`.
+    var listSlot = -1
     var needAnotherKeepalive = false
     var handshakeAttempts = 0
     var sentLastMinuteHandshake = false
