@@ -10,7 +10,8 @@
 #   ROUNDS    rounds per configuration (default 3), DURATION seconds per iperf3 run (default 10)
 #   WGGO=/path/to/wireguard-go   a second (newer) wireguard-go, added to the comparison and used as reference
 #   CONFIGS="ours go ..."       which configurations to run (default: all). Names: ours, ours-no-tun-offload,
-#             ours-no-uso, ours-no-udp-gso, ours-no-udp-gro, go (Debian's), wggo (WGGO)
+#             ours-no-uso, ours-no-udp-gso, ours-no-udp-gro, ours-metrics (WG_METRICS_ADDRESS set, not scraped),
+#             go (Debian's), wggo (WGGO)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "bench/run.sh needs root" >&2; exit 1; }
@@ -32,6 +33,7 @@ declare -A DAEMON=(
     [ours-no-uso]="env WG_DISABLE_USO=1 $OURS"
     [ours-no-udp-gso]="env WG_DISABLE_UDP_GSO=1 $OURS"
     [ours-no-udp-gro]="env WG_DISABLE_UDP_GRO=1 $OURS"
+    [ours-metrics]="env WG_METRICS_ADDRESS=127.0.0.1:9586 $OURS"
     [go]="$GO"
 )
 ORDER="ours ours-no-tun-offload ours-no-uso ours-no-udp-gso ours-no-udp-gro go"

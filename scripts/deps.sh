@@ -13,7 +13,9 @@ install_deps() {
         integration)
             for pair in wg:wireguard-tools wg-quick:wireguard-tools wireguard-go:wireguard-go iperf3:iperf3 \
                         ip:iproute2 nft:nftables python3:python3 ping:iputils-ping ps:procps unshare:util-linux \
-                        curl:curl resolvconf:openresolv zbarimg:zbar-tools iptables:iptables; do
+                        curl:curl resolvconf:openresolv zbarimg:zbar-tools iptables:iptables \
+                        make:make dpkg-shlibdeps:dpkg-dev strip:binutils \
+                        prometheus:prometheus promtool:prometheus; do
                 cmd=${pair%%:*}; pkg=${pair#*:}
                 command -v "$cmd" >/dev/null || need+=("$pkg")
             done

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <malloc.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -95,6 +96,13 @@ int wg_interface_mtu(const char *name) {
     memset(&ifr, 0, sizeof ifr);
     int rc = interface_ioctl(name, SIOCGIFMTU, &ifr);
     return rc < 0 ? rc : ifr.ifr_mtu;
+}
+
+int wg_interface_flags(const char *name) {
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    int rc = interface_ioctl(name, SIOCGIFFLAGS, &ifr);
+    return rc < 0 ? rc : (int)(unsigned short)ifr.ifr_flags;
 }
 
 int wg_interface_set_mtu(const char *name, int mtu) {
@@ -326,6 +334,14 @@ int wg_accept(int fd) {
     int c;
     do { c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK); } while (c < 0 && errno == EINTR);
     return c < 0 ? -errno : c;
+}
+
+void wg_release_free_heap(void) {
+    malloc_trim(0);
+}
+
+void wg_single_heap(void) {
+    mallopt(M_ARENA_MAX, 1);
 }
 
 long wg_release_startup_pages(void) {

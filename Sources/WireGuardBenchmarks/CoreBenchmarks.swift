@@ -145,7 +145,7 @@ enum HandshakeBenchmark {
             a.apply(DeviceUpdate(peers: [PeerUpdate(publicKey: bPublic, updateOnly: true, persistentKeepalive: 25)]), now: now, effects: &effects)
             // Turning persistent keepalive on sends a keepalive; with no fresh session that is an initiation.
             var queue: [(Engine, [UInt8], Endpoint)] = []
-            for case .sendDatagram(let d, _) in effects { queue.append((b, d, ea)) }
+            for case .sendDatagram(let d, _, _) in effects { queue.append((b, d, ea)) }
             var steps = 0
             while !queue.isEmpty, steps < 8 {
                 let (target, bytes, from) = queue.removeFirst()
@@ -154,7 +154,7 @@ enum HandshakeBenchmark {
                 target.handleDatagram(bytes, from: from, now: now, effects: &out)
                 for effect in out {
                     switch effect {
-                    case .sendDatagram(let d, _): queue.append(target === a ? (b, d, ea) : (a, d, eb))
+                    case .sendDatagram(let d, _, _): queue.append(target === a ? (b, d, ea) : (a, d, eb))
                     case .event(.handshakeCompleted) where target === b: completed += 1
                     default: break
                     }

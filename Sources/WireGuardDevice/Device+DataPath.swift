@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // What both data threads and the control thread share: sending datagrams (UDP GSO runs, one sendmmsg per
-// address family, the sticky-source retry), writing to the TUN, the sticky-source cache, and performing
-// the engine's effects. The per-direction loops are SendPath.swift and ReceivePath.swift.
+// address family, the sticky-source retry), writing to the TUN, and performing the engine's effects. Sticky
+// sources live in the engine (`PeerState.endpointSource`); this side only reads the local address a
+// datagram arrived on and sends from the one the engine names. The per-direction loops are SendPath.swift
+// and ReceivePath.swift.
 
 #if canImport(Glibc)
 import Glibc
@@ -14,24 +16,6 @@ import WireGuardProtocol
 extension Device {
     /// Batches read per readiness event before the thread looks at its other descriptors.
     static let batchesPerWakeup = 8
-    /// Bound on the sticky-source cache; spoofed sources cannot grow it without limit.
-    static let stickySourceLimit = 4096
-
-    // MARK: Sticky source
-
-    /// Under `lock`: remembers the local address `d` arrived on as the source for replies to `remote`.
-    func learnSource(of d: wg_datagram, from remote: Endpoint) {
-        guard d.local_family != 0 else { return }
-        let local = withUnsafeBytes(of: d.local_address) { raw in
-            LocalSource(family: d.local_family, ifindex: d.local_ifindex,
-                        address: (raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
-                                  raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
-        }
-        if stickySources[remote] != local {
-            if stickySources.count >= Self.stickySourceLimit { stickySources.removeAll() }
-            stickySources[remote] = local
-        }
-    }
 
     // MARK: Sending
 
@@ -50,8 +34,8 @@ extension Device {
         }
     }
 
-    /// Sends `count` datagrams of one family (socket lock held). A datagram whose cached source address is
-    /// no longer ours (EINVAL) is retried once from no particular address, and the cache entry forgotten;
+    /// Sends `count` datagrams of one family (socket lock held). A datagram whose sticky source address is
+    /// no longer ours (EINVAL) is retried once from no particular address, and the engine forgets it;
     /// EIO on a GSO send means the route's device cannot checksum segments: GSO is turned off for good;
     /// EMSGSIZE means the datagrams exceed the route's MTU: this batch goes without GSO, to be fragmented.
     private func sendFamily(_ list: UnsafeMutablePointer<wg_datagram>, count: Int) {
@@ -78,9 +62,9 @@ extension Device {
                 continue
             }
             if (err == EINVAL || err == EADDRNOTAVAIL || err == ENETUNREACH) && list[done].local_family != 0 {
-                if let remote = list[done].remoteEndpoint {
+                if let remote = list[done].remoteEndpoint, let source = list[done].localSource {
                     lock.lock()
-                    stickySources[remote] = nil
+                    engine.endpointSourceFailed(remote: remote, source: source)
                     lock.unlock()
                 }
                 // The whole run shares the vanished source.
@@ -107,10 +91,7 @@ extension Device {
     func perform(_ effects: [Effect]) {
         for effect in effects {
             switch effect {
-            case .sendDatagram(var bytes, let endpoint):
-                lock.lock()
-                let source = stickySources[endpoint]
-                lock.unlock()
+            case .sendDatagram(var bytes, let endpoint, let source):
                 bytes.withUnsafeMutableBytes { raw in
                     var d = wg_datagram()
                     d.data = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
@@ -133,18 +114,38 @@ extension Device {
 }
 
 extension wg_datagram {
-    /// Sets the local address to send from (nil: let the kernel choose).
+    /// The local address the datagram arrived on (pktinfo); nil when the kernel did not say.
     @inline(__always)
-    mutating func setSource(_ local: LocalSource?) {
-        guard let local, local.family == remote_family else {
+    var localSource: EndpointSource? {
+        withUnsafeBytes(of: local_address) { raw -> EndpointSource? in
+            switch local_family {
+            case 4: return EndpointSource(address: IPAddress(v4: raw.baseAddress!), interfaceIndex: local_ifindex)
+            case 6: return EndpointSource(address: IPAddress(v6: raw.baseAddress!), interfaceIndex: local_ifindex)
+            default: return nil
+            }
+        }
+    }
+
+    /// Sets the local address to send from (nil, or one of the other family: let the kernel choose).
+    @inline(__always)
+    mutating func setSource(_ local: EndpointSource?) {
+        guard let local else {
             local_family = 0
             return
         }
-        local_family = local.family
-        local_ifindex = local.ifindex
-        withUnsafeMutableBytes(of: &local_address) {
-            $0.storeBytes(of: local.address.0, toByteOffset: 0, as: UInt64.self)
-            $0.storeBytes(of: local.address.1, toByteOffset: 8, as: UInt64.self)
+        local_ifindex = local.interfaceIndex
+        switch local.address {
+        case .v4(let v) where remote_family == 4:
+            local_family = 4
+            withUnsafeMutableBytes(of: &local_address) { $0.storeBytes(of: v.bigEndian, as: UInt32.self) }
+        case .v6(let hi, let lo) where remote_family == 6:
+            local_family = 6
+            withUnsafeMutableBytes(of: &local_address) {
+                $0.storeBytes(of: hi.bigEndian, toByteOffset: 0, as: UInt64.self)
+                $0.storeBytes(of: lo.bigEndian, toByteOffset: 8, as: UInt64.self)
+            }
+        default:
+            local_family = 0
         }
     }
 }

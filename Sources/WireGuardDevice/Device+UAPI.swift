@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Serving UAPI on the control thread (wireguard-go uapi.go `IpcHandle`). A request is acted on only when it
-// has arrived whole; a `set` is parsed completely and the listen port bound before anything changes, so a
-// request that fails anywhere leaves the device as it was.
+// Serving UAPI on a thread of its own (wireguard-go uapi.go `IpcHandle`), so that parsing a large `set`,
+// building a large `get` reply or a client that reads its reply slowly never holds up the timers, which run
+// on the control thread, nor the data threads. A request is acted on only when it has arrived whole; a `set`
+// is parsed completely and the listen port bound before anything changes, so a request that fails anywhere
+// leaves the device as it was. The engine lock is taken per slice of the request (`peerSliceBudget`), never
+// for all of a large one.
 
 #if canImport(Glibc)
 import Glibc
@@ -12,12 +15,39 @@ import WireGuardModel
 import WireGuardProtocol
 
 extension Device {
+    /// Peer blocks plus allowed-IP changes applied per engine-lock hold (a few milliseconds' work).
+    static let peerSliceBudget = 512
+    /// Peers reported per engine-lock hold while building a `get` reply.
+    static let statusSliceSize = 64
+
+    /// The UAPI thread: accepts and serves clients until the device stops, then closes them.
+    func serveUAPI() {
+        var events = [epoll_event](repeating: epoll_event(), count: 16)
+        while true {
+            let n = events.withUnsafeMutableBufferPointer { epoll_wait(uapiEpollFD, $0.baseAddress!, Int32($0.count), -1) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            for i in 0..<Int(n) {
+                switch events[i].data.u64 {
+                case Self.tagStop:
+                    for fd in Array(clients.keys) { closeClient(fd) }
+                    return
+                case Self.tagListener: acceptClients()
+                case let tag: serveClient(Int32(truncatingIfNeeded: tag - Self.tagClientBase))
+                }
+            }
+        }
+        for fd in Array(clients.keys) { closeClient(fd) }
+    }
+
     func acceptClients() {
         while true {
             let fd = wg_accept(uapiListener)
             if fd < 0 { return }
             do {
-                try watch(fd, tag: Self.tagClientBase + UInt64(UInt32(bitPattern: fd)))
+                try watch(fd, tag: Self.tagClientBase + UInt64(UInt32(bitPattern: fd)), in: uapiEpollFD)
                 clients[fd] = UAPIRequestReader()
             } catch {
                 close(fd)
@@ -44,10 +74,8 @@ extension Device {
         while let request = reader.next(atEOF: eof) {
             switch request {
             case .get:
-                lock.lock()
-                let status = engine.status()
-                lock.unlock()
-                keepOpen = reply(fd, UAPIWriter.getReply(status)) && keepOpen
+                keepOpen = reply(fd, UAPIWriter.getReply(readStatus())) && keepOpen
+                schedulePageRelease()  // the reply of a large device is megabytes of heap
             case .set(let lines):
                 let reply = applySet(lines)
                 keepOpen = self.reply(fd, reply) && keepOpen
@@ -69,7 +97,7 @@ extension Device {
     }
 
     func closeClient(_ fd: Int32) {
-        unwatch(fd)
+        _ = epoll_ctl(uapiEpollFD, EPOLL_CTL_DEL, fd, nil)
         close(fd)
         clients[fd] = nil
     }
@@ -93,11 +121,17 @@ extension Device {
                     logger.error("UAPI: \(e)")
                     return e.reply
                 }
-                // Closing the old sockets took them out of the receive thread's epoll set.
-                do { try receivePath.watchSockets(bind) } catch { logger.error("UAPI: \(error)") }
+                // Closing the old sockets took them out of the receive thread's epoll set. While the interface
+                // is down the port was only checked: the sockets open at up (the kernel binds only then).
+                if isLinkUp {
+                    do { try receivePath.watchSockets(bind) } catch { logger.error("UAPI: \(error)") }
+                } else {
+                    bind.closeSockets()
+                }
                 socketLock.unlock()
+                // New sockets: every sticky source is forgotten (kernel set_port).
                 lock.lock()
-                stickySources.removeAll()
+                engine.clearEndpointSources()
                 lock.unlock()
             }
             update.listenPort = bind.port
@@ -109,14 +143,42 @@ extension Device {
                 return e.reply
             }
         }
-        effects.removeAll(keepingCapacity: true)
-        lock.lock()
-        engine.apply(update, now: SystemClock.now(), effects: &effects)
-        lock.unlock()
-        perform(effects)
-        logger.verbose("UAPI: configuration updated (\(update.peers.count) peer blocks)")
+        var holds = LockHoldMeter()
+        var effects: [Effect] = []
+        func apply(_ slice: DeviceUpdate) {
+            effects.removeAll(keepingCapacity: true)
+            holds.hold(lock) { engine.apply(slice, now: SystemClock.now(), effects: &effects) }
+            perform(effects)
+        }
+        if update.replacePeers {
+            // Every peer goes before the key changes and the new ones arrive, as with replace_peers in one go;
+            // what stays of a peer across the request (nothing) is the same too.
+            let keys = holds.hold(lock) { engine.peers.map(\.publicKey) }
+            let removal = DeviceUpdate(peers: keys.map { PeerUpdate(publicKey: $0, remove: true) })
+            for slice in removal.peerSlices(budget: Self.peerSliceBudget) { apply(DeviceUpdate(peers: Array(slice))) }
+        }
+        apply(update.deviceOnly)
+        for slice in update.peerSlices(budget: Self.peerSliceBudget) { apply(DeviceUpdate(peers: Array(slice))) }
+        wakeControl()  // deadlines may have changed: the control loop re-arms its timer
+        logger.verbose("UAPI: configuration updated (\(update.peers.count) peer blocks; \(holds.summary))")
         schedulePageRelease()
         return UAPIWriter.setSuccess
+    }
+
+    /// The device's status for `get`, read a slice of peers per engine-lock hold.
+    private func readStatus() -> DeviceStatus {
+        var holds = LockHoldMeter()
+        let (device, peers) = holds.hold(lock) { (engine.deviceStatus(), engine.peers) }
+        var status = device
+        status.peers.reserveCapacity(peers.count)
+        var start = 0
+        while start < peers.count {
+            let end = min(start + Self.statusSliceSize, peers.count)
+            status.peers += holds.hold(lock) { engine.peerStatus(of: peers[start..<end]) }
+            start = end
+        }
+        logger.verbose("UAPI: status read (\(status.peers.count) peers; \(holds.summary))")
+        return status
     }
 
     /// Writes a whole reply, waiting (up to 5 s per stall) when the client reads slowly. Returns false if

@@ -2,8 +2,8 @@
 // One WireGuard interface on Linux: the protocol `Engine` plus the descriptors it needs (wireguard-go
 // device.go; the kernel's device.c), on three threads:
 // - the control thread (`run`): an epoll loop over the UAPI listener and its clients, a timerfd armed to the
-//   engine's next deadline, a signalfd (SIGINT/SIGTERM), an rtnetlink socket (MTU changes, interface
-//   deletion, lost addresses) and an eventfd the data threads use to wake it;
+//   engine's next deadline, a signalfd (SIGINT/SIGTERM), an rtnetlink socket (MTU changes, up and down,
+//   interface deletion, lost addresses) and an eventfd the data threads use to wake it;
 // - the send thread (SendPath): TUN → UDP; the receive thread (ReceivePath): UDP → TUN;
 // - the handshake thread (HandshakeWorker): the Diffie-Hellman of admitted initiations and responses.
 // The engine is shared under `lock`, held only for bookkeeping, never across a data-path system call or a
@@ -46,13 +46,15 @@ public final class Device {
     var interfaceIndex: Int32
 
     let epollFD: Int32
+    /// The UAPI thread's epoll set: the listener, its clients and `stopFD`.
+    let uapiEpollFD: Int32
     let timerFD: Int32
     let signalFD: Int32
     /// Written by a data thread when the control loop must look again (an earlier deadline, a stop).
     let wakeFD: Int32
     /// Written once at shutdown; the data threads watch it.
     let stopFD: Int32
-    /// Guards the engine, `stickySources`, `armedDeadline` and `stopReason`.
+    /// Guards the engine (sticky sources included), `armedDeadline`, `pageReleaseDue` and `stopReason`.
     let lock = EngineLock()
     /// Held shared while a data thread uses the UDP sockets, exclusively while they are replaced.
     let socketLock = SocketLock()
@@ -61,10 +63,12 @@ public final class Device {
     /// When the control loop next releases program pages (after configuration changes).
     var pageReleaseDue: Instant?
 
-    /// UAPI connections by descriptor.
+    /// UAPI connections by descriptor (UAPI thread only).
     var clients: [Int32: UAPIRequestReader] = [:]
-    /// Local address each remote endpoint last reached us on, to reply from it.
-    var stickySources: [Endpoint: LocalSource] = [:]
+    /// Whether the interface is administratively up: the UDP sockets are open only while it is, as the
+    /// kernel's `wg_open`/`wg_stop` do. Written by the control thread with `socketLock` held exclusively;
+    /// read there or under `socketLock`.
+    var isLinkUp = true
     /// What the kernel accepted of `OffloadSettings`.
     public private(set) var offloads = LinuxTun.Offloads()
     /// UDP_SEGMENT in use (cleared for good when a send fails with EIO: a device without checksum offload).
@@ -72,18 +76,21 @@ public final class Device {
     private(set) var sendPath: SendPath!
     private(set) var receivePath: ReceivePath!
     private(set) var handshakeWorker: HandshakeWorker!
+    /// The metrics endpoint's thread, when one serves (Device+Metrics.swift).
+    var metricsThread: pthread_t?
     /// Effects of the control thread (UAPI, timers).
     var effects: [Effect] = []
 
     // epoll tags.
     static let tagListener: UInt64 = 4, tagTimer: UInt64 = 5, tagSignal: UInt64 = 6, tagNetlink: UInt64 = 7
-    static let tagWake: UInt64 = 8, tagClientBase: UInt64 = 1 << 32
+    static let tagWake: UInt64 = 8, tagStop: UInt64 = 9, tagClientBase: UInt64 = 1 << 32
 
     /// A device over an open TUN and (optionally) a listening UAPI socket. `socketPath` is removed when the
     /// device stops. SIGINT and SIGTERM must already be blocked in every thread (see `blockStopSignals`).
     public init(tun: LinuxTun, uapiListener: Int32, socketPath: String?, logger: Logger,
                 offloadSettings: OffloadSettings = OffloadSettings(),
                 random: any RandomSource = BufferedRandom()) throws(SystemError) {
+        wg_single_heap()
         self.engine = Engine(random: random)
         self.tun = tun
         self.uapiListener = uapiListener
@@ -93,6 +100,8 @@ public final class Device {
         self.netlink = try? NetlinkMonitor()
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epollFD >= 0 else { throw .last("epoll_create1") }
+        uapiEpollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard uapiEpollFD >= 0 else { throw .last("epoll_create1") }
         timerFD = timerfd_create(CLOCK_MONOTONIC, Int32(TFD_CLOEXEC | TFD_NONBLOCK))
         guard timerFD >= 0 else { throw .last("timerfd_create") }
         var mask = sigset_t()
@@ -126,7 +135,14 @@ public final class Device {
         udpGSO = offloadSettings.udpGSO && bind.supportsGSO
         if offloadSettings.udpGSO && !udpGSO { logger.verbose("UDP GSO unavailable: UDP_SEGMENT unknown to this kernel") }
         engine.apply(DeviceUpdate(listenPort: bind.port), now: SystemClock.now(), effects: &effects)
-        if uapiListener >= 0 { try watch(uapiListener, tag: Self.tagListener) }
+        if !tun.isUp {
+            // A new TUN starts down: keep the port, close the sockets until the interface comes up.
+            bind.closeSockets()
+            engine.down(now: SystemClock.now())
+            isLinkUp = false
+        }
+        if uapiListener >= 0 { try watch(uapiListener, tag: Self.tagListener, in: uapiEpollFD) }
+        try watch(stopFD, tag: Self.tagStop, in: uapiEpollFD)
         try watch(timerFD, tag: Self.tagTimer)
         try watch(signalFD, tag: Self.tagSignal)
         try watch(wakeFD, tag: Self.tagWake)
@@ -147,6 +163,7 @@ public final class Device {
     deinit {
         for fd in clients.keys { close(fd) }
         close(epollFD)
+        close(uapiEpollFD)
         close(timerFD)
         close(signalFD)
         close(wakeFD)
@@ -175,20 +192,26 @@ public final class Device {
         logger.verbose("Offloads: TUN TSO \(offloads.tcp ? "on" : "off"), USO \(offloads.udp ? "on" : "off"), "
                        + "UDP GSO \(udpGSO ? "on" : "off"), UDP GRO \(bind.hasGRO ? "on" : "off")")
         let sender = sendPath!, receiver = receivePath!, worker = handshakeWorker!
-        let threads = [startThread { sender.run() }, startThread { receiver.run() }, startThread { worker.run() }]
+        let threads = [startThread { sender.run() }, startThread { receiver.run() }, startThread { worker.run() },
+                       startThread { [self] in serveUAPI() }]
         if threads.contains(where: { $0 == nil }) { requestStop(.tunFailed("cannot start the data-plane threads")) }
         releasePages()
         var events = [epoll_event](repeating: epoll_event(), count: 16)
         while !isStopping {
             armTimer()
             var timeout: Int32 = -1
-            if let due = pageReleaseDue {
+            lock.lock()
+            let pageRelease = pageReleaseDue
+            lock.unlock()
+            if let due = pageRelease {
                 let left = due.nanoseconds - SystemClock.now().monotonic.nanoseconds
                 timeout = left <= 0 ? 0 : Int32(left / 1_000_000 + 1)
             }
             let n = events.withUnsafeMutableBufferPointer { epoll_wait(epollFD, $0.baseAddress!, Int32($0.count), timeout) }
-            if n == 0, pageReleaseDue != nil {
-                pageReleaseDue = nil
+            if n == 0, let due = pageRelease, SystemClock.now().monotonic >= due {
+                lock.lock()
+                if pageReleaseDue == due { pageReleaseDue = nil }
+                lock.unlock()
                 releasePages()
             }
             if n < 0 {
@@ -204,6 +227,7 @@ public final class Device {
         _ = write(stopFD, &one, 8)
         worker.stop()
         for case let thread? in threads { pthread_join(thread, nil) }
+        joinMetricsThread()
         shutdown()
         let reason = stopReason!
         logger.verbose("Device closing: \(reason)")
@@ -224,13 +248,19 @@ public final class Device {
     /// more program text than a running device uses; letting those pages go keeps the resident set to the
     /// working set. They come back from the page cache when next used.
     private func releasePages() {
+        // Heap pages freed after a large `set` or `get` (request text, parsed update, reply) go back too.
+        wg_release_free_heap()
         let released = wg_release_startup_pages()
         if released > 0 { logger.verbose("Released \(released) KiB of program pages not in use") }
     }
 
-    /// Asks the control loop to release program pages once configuration has been quiet for a while.
+    /// Asks the control loop to release program pages once configuration has been quiet for a while. Any
+    /// thread.
     func schedulePageRelease() {
+        lock.lock()
         pageReleaseDue = SystemClock.now().monotonic + Self.pageReleaseDelay
+        lock.unlock()
+        wakeControl()
     }
 
     /// True once a stop was requested (by a signal, the TUN, or netlink).
@@ -272,14 +302,13 @@ public final class Device {
             var expirations: UInt64 = 0
             _ = read(timerFD, &expirations, 8)
             handleTimers()
-        case Self.tagListener: acceptClients()
         case Self.tagSignal:
             var info = signalfd_siginfo()
             if read(signalFD, &info, MemoryLayout<signalfd_siginfo>.size) > 0 {
                 requestStop(.signal(Int32(info.ssi_signo)))
             }
         case Self.tagNetlink: handleNetlink()
-        default: serveClient(Int32(truncatingIfNeeded: tag - Self.tagClientBase))
+        default: break
         }
     }
 
@@ -303,16 +332,53 @@ public final class Device {
                     engine.mtu = mtu
                 }
                 lock.unlock()
+                // Index 0: notifications were lost; the link state may have changed too.
+                if index == 0 { setLink(up: tun.isUp) }
+            case .linkState(let index, let up) where index == interfaceIndex:
+                setLink(up: up)
             case .linkDeleted(let index) where index == interfaceIndex:
                 requestStop(.interfaceDeleted)
             case .addressRemoved:
-                // A cached source address may be gone; the next datagram from each peer re-learns it.
+                // A sticky source address may be gone; the next authenticated packet from each peer sets it.
                 lock.lock()
-                stickySources.removeAll()
+                engine.clearEndpointSources()
                 lock.unlock()
             default:
                 break
             }
+        }
+    }
+
+    /// The interface went up or down (kernel `wg_open` / `wg_stop`). Down: the engine drops every session,
+    /// staged packet and timer, then the sockets close. Up: the sockets reopen on the same port, then the
+    /// engine sends its keepalives (handshakes) to peers with a persistent keepalive.
+    func setLink(up: Bool) {
+        guard up != isLinkUp else { return }
+        effects.removeAll(keepingCapacity: true)
+        if up {
+            socketLock.lockExclusive()
+            isLinkUp = true
+            do {
+                try bind.bind(port: bind.port)
+                try receivePath.watchSockets(bind)
+            } catch {
+                logger.error("Interface up, but UDP port \(bind.port) cannot be bound: \(error)")
+            }
+            socketLock.unlock()
+            lock.lock()
+            engine.up(now: SystemClock.now(), effects: &effects)
+            lock.unlock()
+            logger.verbose("Interface up: listening on UDP port \(bind.port)")
+            perform(effects)
+        } else {
+            lock.lock()
+            engine.down(now: SystemClock.now())
+            lock.unlock()
+            socketLock.lockExclusive()
+            isLinkUp = false
+            bind.closeSockets()
+            socketLock.unlock()
+            logger.verbose("Interface down: sockets closed, sessions cleared")
         }
     }
 
@@ -352,23 +418,11 @@ public final class Device {
     }
 
     private func shutdown() {
-        for fd in Array(clients.keys) { closeClient(fd) }
         socketLock.lockExclusive()
         bind.closeSockets()
         socketLock.unlock()
         if uapiListener >= 0 { close(uapiListener) }
         if let socketPath { unlink(socketPath) }
         tun.close()
-    }
-}
-
-/// The local address (and interface) a remote endpoint reached us on: replies leave from it.
-struct LocalSource: Equatable {
-    var family: UInt8
-    var ifindex: Int32
-    var address: (UInt64, UInt64)
-
-    static func == (a: LocalSource, b: LocalSource) -> Bool {
-        a.family == b.family && a.ifindex == b.ifindex && a.address == b.address
     }
 }

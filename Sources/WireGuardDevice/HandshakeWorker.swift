@@ -65,11 +65,14 @@ final class HandshakeWorker {
                 lock.unlock()
                 let half = Engine.beginInitiation(bytes, identity: own)
                 lock.lock()
-                if let half { engine.finishInitiation(half, bytes, from: entry.source, now: SystemClock.now(), effects: &effects) }
+                if let half {
+                    engine.finishInitiation(half, bytes, from: entry.source, local: entry.origin.localSource,
+                                            now: SystemClock.now(), effects: &effects)
+                }
             } else {
-                engine.handleAdmittedHandshake(bytes, from: entry.source, now: SystemClock.now(), effects: &effects)
+                engine.handleAdmittedHandshake(bytes, from: entry.source, local: entry.origin.localSource,
+                                               now: SystemClock.now(), effects: &effects)
             }
-            device.learnSource(of: entry.origin, from: entry.source)
             let wake = device.isEarlierThanArmed(engine.nextDeadline)
             lock.unlock()
             if wake { device.wakeControl() }

@@ -81,6 +81,12 @@ public final class LinuxTun {
         return m > 0 ? Int(m) : nil
     }
 
+    /// Whether the interface is administratively up (IFF_UP); false if it cannot be read.
+    public var isUp: Bool {
+        let flags = wg_interface_flags(name)
+        return flags >= 0 && flags & Int32(IFF_UP) != 0
+    }
+
     /// The interface index, or 0 if the interface no longer exists.
     public var index: Int32 { Int32(bitPattern: if_nametoindex(name)) }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The kernel tells a TUN owner nothing when its interface's MTU changes or the interface is deleted, so the
 // device listens for rtnetlink link and address notifications, as wireguard-go's tun_linux.go does
-// (`routineNetlinkListener`). Address removals matter for sticky sources: a cached local address may be gone.
+// (`routineNetlinkListener`): MTU, administrative state (IFF_UP: the kernel's ndo_open/ndo_stop), deletion.
+// Address removals matter for sticky sources: a cached local address may be gone.
 
 #if canImport(Glibc)
 import Glibc
@@ -12,6 +13,8 @@ import WireGuardIPC
 public final class NetlinkMonitor {
     public enum Change: Equatable {
         case mtu(interfaceIndex: Int32, mtu: Int)
+        /// Every RTM_NEWLINK: whether the interface is administratively up (IFF_UP in `ifi_flags`).
+        case linkState(interfaceIndex: Int32, isUp: Bool)
         case linkDeleted(interfaceIndex: Int32)
         case addressRemoved
     }
@@ -23,6 +26,8 @@ public final class NetlinkMonitor {
     private static let groupLink: UInt32 = 0x1, groupIPv4Address: UInt32 = 0x10, groupIPv6Address: UInt32 = 0x100
     private static let newLink: UInt16 = 16, delLink: UInt16 = 17, delAddress: UInt16 = 21
     private static let attributeMTU: UInt16 = 4
+    /// IFF_UP in `ifinfomsg.ifi_flags` (linux/if.h).
+    private static let flagUp: UInt32 = 0x1
 
     public init() throws(SystemError) {
         fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), NETLINK_ROUTE)
@@ -85,6 +90,7 @@ public final class NetlinkMonitor {
                     }
                     attr += (attrLength + 3) & ~3
                 }
+                changes.append(.linkState(interfaceIndex: index, isUp: u32(body + 8) & flagUp != 0))
             case delAddress:
                 changes.append(.addressRemoved)
             default:

@@ -42,7 +42,10 @@ final class ReceivePath {
     private let opened: UnsafeMutablePointer<(plaintextLength: Int, counter: UInt64)>
     private let inner: UnsafeMutablePointer<Range<Int>?>
     private let sources: UnsafeMutablePointer<Endpoint?>
+    /// Per datagram: the local address it arrived on (the sticky source the engine keeps if it authenticates).
+    private let locals: UnsafeMutablePointer<EndpointSource?>
     private var effects: [Effect] = []
+    private let authenticationFailures = AuthenticationFailures(capacity: ReceivePath.batchSize)
     /// Cookie replies of the current batch: 64-byte slots and their datagrams.
     private let replySlots: UnsafeMutableRawPointer
     private let replies: UnsafeMutablePointer<wg_datagram>
@@ -65,6 +68,8 @@ final class ReceivePath {
         inner.initialize(repeating: nil, count: n)
         sources = .allocate(capacity: Self.batchSize)
         sources.initialize(repeating: nil, count: Self.batchSize)
+        locals = .allocate(capacity: Self.batchSize)
+        locals.initialize(repeating: nil, count: Self.batchSize)
         effects.reserveCapacity(Self.maxMessages)
         replySlots = .allocate(byteCount: Self.maxReplies * MessageType.cookieReplySize, alignment: 16)
         replies = .allocate(capacity: Self.maxReplies)
@@ -84,6 +89,8 @@ final class ReceivePath {
         inner.deallocate()
         sources.deinitialize(count: Self.batchSize)
         sources.deallocate()
+        locals.deinitialize(count: Self.batchSize)
+        locals.deallocate()
         replySlots.deallocate()
         replies.deallocate()
         close(epollFD)
@@ -91,6 +98,7 @@ final class ReceivePath {
 
     /// Adds the current sockets to this thread's epoll set (after every bind; closed ones leave it).
     func watchSockets(_ bind: UDPBind) throws(SystemError) {
+        guard bind.v4 >= 0 else { return }  // closed: the interface is down
         try device.watch(bind.v4, tag: Self.tagV4, in: epollFD)
         if bind.v6 >= 0 { try device.watch(bind.v6, tag: Self.tagV6, in: epollFD) }
     }
@@ -141,6 +149,7 @@ final class ReceivePath {
         for i in 0..<count {
             let d = batch.datagrams[i]
             sources[i] = d.length > 0 ? d.remoteEndpoint : nil
+            locals[i] = d.localSource
             guard sources[i] != nil else { continue }
             let length = Int(d.length)
             let step = d.segment_size > 0 ? Int(d.segment_size) : length
@@ -177,6 +186,7 @@ final class ReceivePath {
                     lastSession = engine.lookupTransport(p, count: n, now: now)
                 }
                 sessions[m] = lastSession  // nil: an unknown session, dropped
+                if lastSession == nil { engine.countDrop(.unknownSession) }
             case .initiation?, .response?:
                 let message = UnsafeRawBufferPointer(start: p, count: n)
                 let slot = replySlots + min(replyCount, Self.maxReplies - 1) * MessageType.cookieReplySize
@@ -197,15 +207,17 @@ final class ReceivePath {
                 case .process(let priority):
                     if worker.queue.push(message, source: source, origin: batch.datagrams[origins[m]], priority: priority) {
                         queued = true
+                    } else {
+                        engine.countDrop(.handshakeQueueFull)
                     }
                 }
             case .cookieReply?:
                 let buffer = UnsafeMutableRawBufferPointer(start: p, count: n)
-                _ = engine.handleDatagram(buffer: buffer, count: n, from: source, now: now, effects: &effects)
-                device.learnSource(of: batch.datagrams[origins[m]], from: source)
+                _ = engine.handleDatagram(buffer: buffer, count: n, from: source, local: locals[origins[m]], now: now,
+                                          effects: &effects)
                 handled = true
             case nil:
-                break
+                engine.countDrop(.malformed)
             }
         }
         if queued { worker.notify() }
@@ -220,9 +232,11 @@ final class ReceivePath {
                 opened[m] = result
                 authenticated += 1
             } else {
+                authenticationFailures.add(session, engine: engine, lock: device.lock)
                 sessions[m] = nil
             }
         }
+        authenticationFailures.flush(into: engine, lock: device.lock)
 
         if authenticated > 0 {
             // Compact the authenticated messages to the front, keeping their order.
@@ -249,8 +263,7 @@ final class ReceivePath {
                 let origin = origins[start]
                 engine.acceptTransports(session, count: end - start, messages: messages + start, opened: opened + start,
                                         wireLengths: lengths + start, results: inner + start,
-                                        from: sources[origin]!, now: now, effects: &effects)
-                device.learnSource(of: batch.datagrams[origin], from: sources[origin]!)
+                                        from: sources[origin]!, local: locals[origin], now: now, effects: &effects)
                 wake = wake || device.isEarlierThanArmed(session.peerDeadline)
                 start = end
             }

@@ -5,7 +5,8 @@
 //    super-packet, which `Segmenter` splits into MTU-sized packets laid out in the arena with 16 bytes of
 //    headroom (the transport header) and tailroom (padding and tag);
 // 2. under the engine lock: for each read, route it and reserve counters for all of its segments at once
-//    (`Engine.reserveSend`); packets without a session go the engine's staging path;
+//    (`Engine.reserveSend`); packets without a session go the engine's staging path; a packet no peer can
+//    take gets the engine's ICMP error (`Engine.unreachableReply`), written back into the TUN after the lock;
 // 3. without the lock: seal each segment in place with its reserved counter;
 // 4. send: consecutive equal-size datagrams to one endpoint leave as one UDP GSO message, all in one sendmmsg.
 // Segments of one read keep their order and their counters, so a peer receives them in sequence.
@@ -35,7 +36,10 @@ final class SendPath {
     private let segments: UnsafeMutablePointer<Segment>
     private let datagrams: UnsafeMutablePointer<wg_datagram>
     /// One entry per TUN read of the batch: its first segment, segment count, and what the engine granted.
-    private var reads: [(first: Int, count: Int, reservation: SendReservation?, source: LocalSource?)] = []
+    private var reads: [(first: Int, count: Int, reservation: SendReservation?)] = []
+    /// ICMP errors for the batch's undeliverable reads, one `ICMPError.maxLength` slot per read.
+    private let replies: UnsafeMutableRawPointer
+    private let replyLengths: UnsafeMutablePointer<Int>
     private var effects: [Effect] = []
     /// Bytes of a TUN read still in `readBuffer`, waiting for an arena with room (0: none).
     private var pendingLength = 0
@@ -48,6 +52,8 @@ final class SendPath {
         segments = .allocate(capacity: Self.maxSegments)
         datagrams = .allocate(capacity: Self.maxSegments)
         datagrams.initialize(repeating: wg_datagram(), count: Self.maxSegments)
+        replies = .allocate(byteCount: Self.maxReads * ICMPError.maxLength, alignment: 16)
+        replyLengths = .allocate(capacity: Self.maxReads)
         reads.reserveCapacity(Self.maxReads)
         effects.reserveCapacity(64)
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -61,6 +67,8 @@ final class SendPath {
         arena.deallocate()
         segments.deallocate()
         datagrams.deallocate()
+        replies.deallocate()
+        replyLengths.deallocate()
         close(epollFD)
     }
 
@@ -133,7 +141,7 @@ final class SendPath {
                 device.logger.limited("Dropping malformed packet from TUN (\(length) bytes, GSO type \(header.gsoType))")
                 continue
             }
-            reads.append((segmentCount, count, nil, nil))
+            reads.append((segmentCount, count, nil))
             segmentCount += count
         }
         return (true, false)
@@ -145,19 +153,31 @@ final class SendPath {
         let engine = device.engine
         let segments = self.segments, arena = self.arena
         var wake = false, staged = false
+        var replyCount = 0
         device.lock.lock()
         let now = SystemClock.now()
         for r in reads.indices {
-            let (first, count, _, _) = reads[r]
+            let (first, count, _) = reads[r]
             let head = segments[first]
             var granted = 0
-            if let destination = IPPacket.destination(arena + head.offset, length: head.length),
+            let destination = IPPacket.destination(arena + head.offset, length: head.length)
+            if let destination,
                let reservation = engine.reserveSend(to: destination, count: count, now: now, effects: &effects,
                                                     length: { segments[first + $0].length }) {
                 reads[r].reservation = reservation
-                reads[r].source = device.stickySources[reservation.endpoint]
                 granted = reservation.count
                 wake = wake || device.isEarlierThanArmed(reservation.peerDeadline)
+            } else if let destination, engine.isUnroutable(destination) {
+                engine.countUnroutable(destination, count: count)
+                // No peer, or no endpoint: dropped, answered by an ICMP error within the rate limits. One
+                // error for a super-packet, as the kernel sends one per GSO skb.
+                if let n = engine.unreachableReply(to: arena + head.offset, length: head.length,
+                                                   into: replies + replyCount * ICMPError.maxLength,
+                                                   now: now.monotonic) {
+                    replyLengths[replyCount] = n
+                    replyCount += 1
+                }
+                continue
             }
             // What got no counters goes through the engine one by one: staged until a session exists.
             for i in granted..<count {
@@ -175,6 +195,11 @@ final class SendPath {
         if staged && !wake { wake = device.isEarlierThanArmed(engine.nextDeadline) }
         device.lock.unlock()
         if wake { device.wakeControl() }
+        for i in 0..<replyCount {
+            do { try device.tun.writePacket(replies + i * ICMPError.maxLength, count: replyLengths[i]) } catch {
+                device.logger.error("Failed to write packet to TUN device: \(error)")
+            }
+        }
 
         var ready = 0
         for r in reads {
@@ -189,7 +214,7 @@ final class SendPath {
                 d.data = start.assumingMemoryBound(to: UInt8.self)
                 d.length = UInt32(sealed)
                 d.setRemote(reservation.endpoint)
-                d.setSource(r.source)
+                d.setSource(reservation.source)
                 datagrams[ready] = d
                 ready += 1
             }

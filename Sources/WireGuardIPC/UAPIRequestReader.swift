@@ -56,12 +56,29 @@ public struct UAPIRequestReader {
             }
             let body = String(decoding: buffer[(lineEnd + 1)..<blank], as: UTF8.self)
             consume(upTo: blank + 1)
-            return .set(body.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map { $0 })
+            return .set(Self.lines(body))
         default:
             let text = String(decoding: operation.prefix(64), as: UTF8.self)
             buffer.removeAll()
             return .unknownOperation(text)
         }
+    }
+
+    /// The `\n`-terminated lines of `body`, found in one pass over its bytes (a large `set` has 150,000).
+    static func lines(_ body: String) -> [Substring] {
+        var copy = body
+        let ends: [Int] = copy.withUTF8 { bytes in bytes.indices.filter { bytes[$0] == UInt8(ascii: "\n") } }
+        var lines: [Substring] = []
+        lines.reserveCapacity(ends.count)
+        let utf8 = body.utf8
+        var start = utf8.startIndex, offset = 0
+        for end in ends {
+            let stop = utf8.index(start, offsetBy: end - offset)
+            lines.append(body[start..<stop])
+            start = utf8.index(after: stop)
+            offset = end + 1
+        }
+        return lines
     }
 
     /// The index of the `\n` that ends the request (the second of two consecutive newlines), searching

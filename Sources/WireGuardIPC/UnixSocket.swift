@@ -5,6 +5,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+// In a whole-module (release) build the socket constants belong to whichever module's header included
+// <sys/socket.h> first: CWireGuardLinux's, since NetlinkSocket imports it.
+import CWireGuardLinux
 
 public enum UnixSocket {
     /// Why a UAPI listener could not be created.

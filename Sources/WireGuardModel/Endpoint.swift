@@ -42,3 +42,19 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
         address.bytes + [UInt8(port >> 8), UInt8(port & 0xFF)]
     }
 }
+
+/// The local address a peer's datagrams reached us on, and the interface they came in on: replies to the
+/// peer leave from it (the kernel's `endpoint.src4`/`src6` and `src_if4`, wireguard-go's `StdNetEndpoint`
+/// source). Learned only from authenticated packets, kept beside the peer's endpoint.
+public struct EndpointSource: Hashable, Sendable, CustomStringConvertible {
+    public let address: IPAddress
+    /// The receiving interface's index (IPv4 pktinfo `ipi_ifindex`, IPv6 `ipi6_ifindex`); 0 when unknown.
+    public let interfaceIndex: Int32
+
+    public init(address: IPAddress, interfaceIndex: Int32) {
+        self.address = address
+        self.interfaceIndex = interfaceIndex
+    }
+
+    public var description: String { "\(address)%\(interfaceIndex)" }
+}

@@ -11,18 +11,7 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
     case v6(hi: UInt64, lo: UInt64)
 
     /// Parses dotted-quad IPv4 or any RFC 4291 IPv6 text form (no zone, no brackets).
-    public init?(_ text: String) {
-        if text.contains(":") {
-            var a = in6_addr()
-            guard inet_pton(AF_INET6, text, &a) == 1 else { return nil }
-            let bytes = withUnsafeBytes(of: a) { Array($0) }
-            self.init(bytes: bytes)
-        } else {
-            var a = in_addr()
-            guard inet_pton(AF_INET, text, &a) == 1 else { return nil }
-            self = .v4(UInt32(bigEndian: a.s_addr))
-        }
-    }
+    public init?(_ text: String) { self.init(utf8: text.utf8) }
 
     /// From 4 or 16 network-order bytes.
     public init?(bytes: some Collection<UInt8>) {
@@ -75,14 +64,8 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        var b = bytes
-        let family = isV4 ? AF_INET : AF_INET6
-        return b.withUnsafeMutableBytes { src in
-            buf.withUnsafeMutableBufferPointer { dst in
-                guard inet_ntop(family, src.baseAddress, dst.baseAddress, socklen_t(dst.count)) != nil else { return "?" }
-                return String(cString: dst.baseAddress!)
-            }
-        }
+        var out = ""
+        write(to: &out)
+        return out
     }
 }

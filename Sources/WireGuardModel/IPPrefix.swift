@@ -15,20 +15,18 @@ public struct IPPrefix: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses `addr/len`; the length is mandatory (as in UAPI `allowed_ip`).
-    public init?(_ text: String) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let addr = IPAddress(String(parts[0])),
-              !parts[1].isEmpty, parts[1].allSatisfy(\.isASCII), parts[1].allSatisfy(\.isNumber),
-              parts[1].count <= 3, let len = Int(parts[1]) else { return nil }
-        self.init(address: addr, length: len)
-    }
+    public init?(_ text: String) { self.init(utf8: text.utf8) }
 
     /// True when `address` lies inside this prefix (and has the same family).
     public func contains(_ other: IPAddress) -> Bool {
         other.isV4 == address.isV4 && IPPrefix.mask(other, length) == address
     }
 
-    public var description: String { "\(address)/\(length)" }
+    public var description: String {
+        var out = ""
+        write(to: &out)
+        return out
+    }
 
     static func mask(_ address: IPAddress, _ length: Int) -> IPAddress {
         switch address {

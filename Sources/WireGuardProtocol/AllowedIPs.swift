@@ -2,41 +2,52 @@
 // Cryptokey routing table: a path-compressed binary trie per address family mapping prefixes to an owner
 // (kernel allowedips.c, wireguard-go allowedips.go). Outgoing packets pick a peer by longest-prefix match on
 // their destination; decrypted packets must have a source that maps back to the peer that sent them.
+//
+// Nodes live in one array and refer to each other by 32-bit index (0 is "none"): 48 bytes a node, no
+// allocation or reference counting per node, which keeps 130,000 prefixes near 12 MB and lookups free of
+// retains. Each owner's nodes form a doubly linked list in insertion order (the kernel's per-peer list), so
+// removing or listing an owner's prefixes costs what it owns, not what the table holds.
 
 import WireGuardModel
 
 /// Longest-prefix-match table from IP prefixes to owners (compared by identity). Each prefix has at most
 /// one owner: inserting it for another owner moves it.
 public struct AllowedIPs<Value: AnyObject> {
-    final class Node {
+    struct Node {
+        /// The prefix, left-aligned in 128 bits (IPv4 in the top 32), host bits zero.
         var hi: UInt64
         var lo: UInt64
-        var cidr: Int
-        var child0: Node?
-        var child1: Node?
-        // Not `weak`: a weak reference moves the target's refcount to a side table and slows every retain during
-        // lookups. A parent always outlives its attached children, and a detached node's parent is never read.
-        unowned(unsafe) var parent: Node?
-        var value: Value?
-        /// Insertion order, so a peer's prefixes read back in the order they were added.
-        var order = 0
-        let isV4: Bool
-
-        init(hi: UInt64, lo: UInt64, cidr: Int, value: Value?, isV4: Bool) {
-            self.hi = hi
-            self.lo = lo
-            self.cidr = cidr
-            self.value = value
-            self.isV4 = isV4
-        }
+        var child0: UInt32 = 0
+        var child1: UInt32 = 0
+        var parent: UInt32 = 0
+        /// Index in `owners`, 0 for a valueless branch node.
+        var owner: UInt32 = 0
+        /// Neighbours in the owner's list.
+        var previousOwned: UInt32 = 0
+        var nextOwned: UInt32 = 0
+        var cidr: UInt8
+        var isV4: Bool
     }
 
-    private var root4: Node?
-    private var root6: Node?
-    private var byOwner: [ObjectIdentifier: [ObjectIdentifier: Node]] = [:]
-    private var sequence = 0
+    struct Owner {
+        var value: Value?
+        var head: UInt32 = 0
+        var tail: UInt32 = 0
+        var count = 0
+    }
+
+    /// Slot 0 of both arrays is the "none" entry.
+    private var nodes: [Node] = [Node(hi: 0, lo: 0, cidr: 0, isV4: false)]
+    private var freeNodes: [UInt32] = []
+    private var owners: [Owner] = [Owner()]
+    private var freeOwners: [UInt32] = []
+    private var ownerSlots: [ObjectIdentifier: UInt32] = [:]
+    private var root4: UInt32 = 0
+    private var root6: UInt32 = 0
     /// Number of prefixes stored.
     public private(set) var count = 0
+    /// Nodes added or removed since creation (tests: what a configuration change touched).
+    private(set) var nodeChanges = 0
 
     public init() {}
 
@@ -61,24 +72,6 @@ public struct AllowedIPs<Value: AnyObject> {
         return (hi, lo & ~UInt64(0) << UInt64(128 - cidr))
     }
 
-    @inline(__always)
-    private static func child(_ n: Node, _ b: Int) -> Node? { b == 0 ? n.child0 : n.child1 }
-
-    private static func setChild(_ n: Node, _ b: Int, _ c: Node?) {
-        if b == 0 { n.child0 = c } else { n.child1 = c }
-        c?.parent = n
-    }
-
-    private mutating func replaceInParent(_ old: Node, with new: Node?, v4: Bool) {
-        if let p = old.parent {
-            if p.child0 === old { p.child0 = new } else { p.child1 = new }
-            new?.parent = p
-        } else {
-            new?.parent = nil
-            if v4 { root4 = new } else { root6 = new }
-        }
-    }
-
     // MARK: Lookup
 
     /// The owner of the longest prefix containing `address`, or nil.
@@ -86,32 +79,44 @@ public struct AllowedIPs<Value: AnyObject> {
     public func lookup(_ address: IPAddress) -> Value? {
         let (hi, lo) = address.wide
         let width = address.bitWidth
-        var node = address.isV4 ? root4 : root6
-        var found: Value?
-        while let n = node, AllowedIPs.commonBits(n, hi, lo) >= n.cidr {
-            if let v = n.value { found = v }
-            if n.cidr == width { break }
-            node = AllowedIPs.child(n, AllowedIPs.bit(hi, lo, n.cidr))
+        var i = address.isV4 ? root4 : root6
+        let found: UInt32 = nodes.withUnsafeBufferPointer { table in
+            var found: UInt32 = 0
+            while i != 0 {
+                let n = table[Int(i)]
+                let cidr = Int(n.cidr)
+                guard AllowedIPs.commonBits(n, hi, lo) >= cidr else { break }
+                if n.owner != 0 { found = n.owner }
+                if cidr == width { break }
+                i = AllowedIPs.bit(hi, lo, cidr) == 0 ? n.child0 : n.child1
+            }
+            return found
         }
-        return found
+        return found == 0 ? nil : owners[Int(found)].value
     }
 
-    private func exactNode(_ prefix: IPPrefix) -> Node? {
+    /// The node holding exactly `prefix` with an owner, or 0.
+    private func exactNode(_ prefix: IPPrefix) -> UInt32 {
         let (hi, lo) = prefix.address.wide
-        var node = prefix.address.isV4 ? root4 : root6
-        while let n = node, n.cidr <= prefix.length, AllowedIPs.commonBits(n, hi, lo) >= n.cidr {
-            if n.cidr == prefix.length { return n.value == nil ? nil : n }
-            node = AllowedIPs.child(n, AllowedIPs.bit(hi, lo, n.cidr))
+        var i = prefix.address.isV4 ? root4 : root6
+        while i != 0 {
+            let n = nodes[Int(i)]
+            guard Int(n.cidr) <= prefix.length, AllowedIPs.commonBits(n, hi, lo) >= Int(n.cidr) else { return 0 }
+            if Int(n.cidr) == prefix.length { return n.owner == 0 ? 0 : i }
+            i = AllowedIPs.bit(hi, lo, Int(n.cidr)) == 0 ? n.child0 : n.child1
         }
-        return nil
+        return 0
     }
 
     /// The depth of the deepest node (1 for a single node); a balanced trie of n random prefixes stays
     /// near log2(n), and never exceeds the address width plus one.
     public var depth: Int {
-        func walk(_ n: Node?) -> Int { n.map { 1 + max(walk($0.child0), walk($0.child1)) } ?? 0 }
+        func walk(_ i: UInt32) -> Int { i == 0 ? 0 : 1 + max(walk(nodes[Int(i)].child0), walk(nodes[Int(i)].child1)) }
         return max(walk(root4), walk(root6))
     }
+
+    /// Nodes in use, branch nodes included (tests and memory accounting).
+    var nodeCount: Int { nodes.count - 1 - freeNodes.count }
 
     // MARK: Changes
 
@@ -120,97 +125,194 @@ public struct AllowedIPs<Value: AnyObject> {
         let v4 = prefix.address.isV4
         let (hi, lo) = prefix.address.wide
         let cidr = prefix.length
-        sequence += 1
-        guard let root = v4 ? root4 : root6 else {
-            let n = Node(hi: hi, lo: lo, cidr: cidr, value: value, isV4: v4)
+        let root = v4 ? root4 : root6
+        guard root != 0 else {
+            let n = newNode(hi, lo, cidr, v4)
             if v4 { root4 = n } else { root6 = n }
-            register(n, value)
+            attach(n, to: value)
             return
         }
-        var node: Node? = root
-        var parent: Node?
-        while let n = node, n.cidr <= cidr, AllowedIPs.commonBits(n, hi, lo) >= n.cidr {
-            if n.cidr == cidr {
-                if let old = n.value { unregister(n, old) }
-                n.value = value
-                register(n, value)
+        var i = root
+        var parent: UInt32 = 0
+        while i != 0, Int(nodes[Int(i)].cidr) <= cidr, AllowedIPs.commonBits(nodes[Int(i)], hi, lo) >= Int(nodes[Int(i)].cidr) {
+            if Int(nodes[Int(i)].cidr) == cidr {
+                if nodes[Int(i)].owner != 0 { detach(i) }
+                attach(i, to: value)
                 return
             }
-            parent = n
-            node = AllowedIPs.child(n, AllowedIPs.bit(hi, lo, n.cidr))
+            parent = i
+            i = child(i, AllowedIPs.bit(hi, lo, Int(nodes[Int(i)].cidr)))
         }
-        let new = Node(hi: hi, lo: lo, cidr: cidr, value: value, isV4: v4)
-        register(new, value)
-        guard let down = node else {
-            AllowedIPs.setChild(parent!, AllowedIPs.bit(hi, lo, parent!.cidr), new)
+        let new = newNode(hi, lo, cidr, v4)
+        attach(new, to: value)
+        guard i != 0 else {
+            setChild(parent, AllowedIPs.bit(hi, lo, Int(nodes[Int(parent)].cidr)), new)
             return
         }
+        let down = nodes[Int(i)]
         let common = min(cidr, AllowedIPs.commonBits(down, hi, lo))
         if common == cidr {
             // The new prefix covers `down`: it takes `down`'s place and `down` hangs below it.
-            replaceInParent(down, with: new, v4: v4)
-            AllowedIPs.setChild(new, AllowedIPs.bit(down.hi, down.lo, cidr), down)
+            replaceInParent(i, with: new, v4: v4)
+            setChild(new, AllowedIPs.bit(down.hi, down.lo, cidr), i)
         } else {
             // They diverge at bit `common`: a valueless branch node holds both.
             let (bh, bl) = AllowedIPs.masked(hi, lo, common)
-            let branch = Node(hi: bh, lo: bl, cidr: common, value: nil, isV4: v4)
-            replaceInParent(down, with: branch, v4: v4)
-            AllowedIPs.setChild(branch, AllowedIPs.bit(down.hi, down.lo, common), down)
-            AllowedIPs.setChild(branch, AllowedIPs.bit(hi, lo, common), new)
+            let branch = newNode(bh, bl, common, v4)
+            replaceInParent(i, with: branch, v4: v4)
+            setChild(branch, AllowedIPs.bit(down.hi, down.lo, common), i)
+            setChild(branch, AllowedIPs.bit(hi, lo, common), new)
         }
     }
 
     /// Removes `prefix` only if `value` owns it. Returns true if something was removed.
     @discardableResult
     public mutating func remove(_ prefix: IPPrefix, ifOwnedBy value: Value) -> Bool {
-        guard let n = exactNode(prefix), n.value === value else { return false }
-        removeNode(n, v4: prefix.address.isV4)
+        let i = exactNode(prefix)
+        guard i != 0, owners[Int(nodes[Int(i)].owner)].value === value else { return false }
+        removeNode(i)
         return true
     }
 
-    /// Removes every prefix owned by `value`.
+    /// Removes every prefix owned by `value`. O(prefixes of `value`).
     public mutating func removeAll(ownedBy value: Value) {
-        guard let nodes = byOwner[ObjectIdentifier(value)] else { return }
-        for node in nodes.values { removeNode(node, v4: node.isV4) }
+        guard let slot = ownerSlots[ObjectIdentifier(value)] else { return }
+        var i = owners[Int(slot)].head
+        while i != 0 {
+            let next = nodes[Int(i)].nextOwned
+            removeNode(i)
+            i = next
+        }
     }
 
     /// The prefixes owned by `value`, in the order they were inserted.
     public func prefixes(ownedBy value: Value) -> [IPPrefix] {
-        guard let nodes = byOwner[ObjectIdentifier(value)] else { return [] }
-        return nodes.values.sorted { $0.order < $1.order }.map { n in
-            let address: IPAddress = n.isV4 ? .v4(UInt32(truncatingIfNeeded: n.hi >> 32)) : .v6(hi: n.hi, lo: n.lo)
-            return IPPrefix(address: address, length: n.cidr)!
+        guard let slot = ownerSlots[ObjectIdentifier(value)] else { return [] }
+        var out: [IPPrefix] = []
+        out.reserveCapacity(owners[Int(slot)].count)
+        var i = owners[Int(slot)].head
+        while i != 0 {
+            out.append(prefix(of: nodes[Int(i)]))
+            i = nodes[Int(i)].nextOwned
         }
+        return out
     }
 
-    private mutating func register(_ n: Node, _ value: Value) {
-        n.order = sequence
-        byOwner[ObjectIdentifier(value), default: [:]][ObjectIdentifier(n)] = n
+    /// True when `changes` are all additions and name exactly the prefixes `value` owns, in the order they
+    /// were inserted: replacing `value`'s prefixes with them would change nothing (`wg syncconf` resends
+    /// every peer's list with replace_allowed_ips). O(prefixes of `value`).
+    public func owns(_ value: Value, exactly changes: [AllowedIPChange]) -> Bool {
+        guard let slot = ownerSlots[ObjectIdentifier(value)] else { return changes.isEmpty }
+        guard owners[Int(slot)].count == changes.count else { return false }
+        var i = owners[Int(slot)].head
+        for change in changes {
+            guard case .add(let p) = change, i != 0, p == prefix(of: nodes[Int(i)]) else { return false }
+            i = nodes[Int(i)].nextOwned
+        }
+        return true
+    }
+
+    // MARK: Node and owner bookkeeping
+
+    private func prefix(of n: Node) -> IPPrefix {
+        let address: IPAddress = n.isV4 ? .v4(UInt32(truncatingIfNeeded: n.hi >> 32)) : .v6(hi: n.hi, lo: n.lo)
+        return IPPrefix(address: address, length: Int(n.cidr))!
+    }
+
+    @inline(__always)
+    private func child(_ i: UInt32, _ b: Int) -> UInt32 { b == 0 ? nodes[Int(i)].child0 : nodes[Int(i)].child1 }
+
+    private mutating func setChild(_ i: UInt32, _ b: Int, _ c: UInt32) {
+        if b == 0 { nodes[Int(i)].child0 = c } else { nodes[Int(i)].child1 = c }
+        if c != 0 { nodes[Int(c)].parent = i }
+    }
+
+    private mutating func replaceInParent(_ old: UInt32, with new: UInt32, v4: Bool) {
+        let p = nodes[Int(old)].parent
+        if p != 0 {
+            if nodes[Int(p)].child0 == old { nodes[Int(p)].child0 = new } else { nodes[Int(p)].child1 = new }
+        } else if v4 {
+            root4 = new
+        } else {
+            root6 = new
+        }
+        if new != 0 { nodes[Int(new)].parent = p }
+    }
+
+    private mutating func newNode(_ hi: UInt64, _ lo: UInt64, _ cidr: Int, _ v4: Bool) -> UInt32 {
+        nodeChanges += 1
+        let node = Node(hi: hi, lo: lo, cidr: UInt8(cidr), isV4: v4)
+        if let i = freeNodes.popLast() {
+            nodes[Int(i)] = node
+            return i
+        }
+        nodes.append(node)
+        return UInt32(nodes.count - 1)
+    }
+
+    private mutating func freeNode(_ i: UInt32) {
+        nodeChanges += 1
+        nodes[Int(i)] = Node(hi: 0, lo: 0, cidr: 0, isV4: false)
+        freeNodes.append(i)
+    }
+
+    /// Gives node `i` (valueless) to `value`, at the end of its list.
+    private mutating func attach(_ i: UInt32, to value: Value) {
+        nodeChanges += 1
+        let id = ObjectIdentifier(value)
+        let slot: UInt32
+        if let existing = ownerSlots[id] {
+            slot = existing
+        } else {
+            if let reused = freeOwners.popLast() {
+                slot = reused
+                owners[Int(slot)] = Owner(value: value)
+            } else {
+                owners.append(Owner(value: value))
+                slot = UInt32(owners.count - 1)
+            }
+            ownerSlots[id] = slot
+        }
+        let tail = owners[Int(slot)].tail
+        nodes[Int(i)].owner = slot
+        nodes[Int(i)].previousOwned = tail
+        nodes[Int(i)].nextOwned = 0
+        if tail != 0 { nodes[Int(tail)].nextOwned = i } else { owners[Int(slot)].head = i }
+        owners[Int(slot)].tail = i
+        owners[Int(slot)].count += 1
         count += 1
     }
 
-    private mutating func unregister(_ n: Node, _ value: Value) {
-        let key = ObjectIdentifier(value)
-        byOwner[key]?[ObjectIdentifier(n)] = nil
-        if byOwner[key]?.isEmpty == true { byOwner[key] = nil }
+    /// Takes node `i` out of its owner's list, leaving it valueless; an owner left with nothing is freed.
+    private mutating func detach(_ i: UInt32) {
+        let slot = nodes[Int(i)].owner
+        let previous = nodes[Int(i)].previousOwned, next = nodes[Int(i)].nextOwned
+        if previous != 0 { nodes[Int(previous)].nextOwned = next } else { owners[Int(slot)].head = next }
+        if next != 0 { nodes[Int(next)].previousOwned = previous } else { owners[Int(slot)].tail = previous }
+        nodes[Int(i)].owner = 0
+        nodes[Int(i)].previousOwned = 0
+        nodes[Int(i)].nextOwned = 0
+        owners[Int(slot)].count -= 1
         count -= 1
+        if owners[Int(slot)].count == 0, let value = owners[Int(slot)].value {
+            ownerSlots[ObjectIdentifier(value)] = nil
+            owners[Int(slot)] = Owner()
+            freeOwners.append(slot)
+        }
     }
 
-    private mutating func removeNode(_ n: Node, v4: Bool) {
-        if let v = n.value { unregister(n, v) }
-        n.value = nil
-        if n.child0 != nil && n.child1 != nil { return }  // still needed as a branch
-        let only = n.child0 ?? n.child1
-        let parent = n.parent
-        replaceInParent(n, with: only, v4: v4)
-        n.child0 = nil
-        n.child1 = nil
+    private mutating func removeNode(_ i: UInt32) {
+        if nodes[Int(i)].owner != 0 { detach(i) }
+        let n = nodes[Int(i)]
+        if n.child0 != 0 && n.child1 != 0 { return }  // still needed as a branch
+        let only = n.child0 != 0 ? n.child0 : n.child1
+        replaceInParent(i, with: only, v4: n.isV4)
+        freeNode(i)
         // A removed leaf may leave a valueless parent with one child: splice that branch out too.
-        if only == nil, let p = parent, p.value == nil {
-            let sibling = p.child0 ?? p.child1
-            replaceInParent(p, with: sibling, v4: v4)
-            p.child0 = nil
-            p.child1 = nil
+        if only == 0, n.parent != 0, nodes[Int(n.parent)].owner == 0 {
+            let p = nodes[Int(n.parent)]
+            replaceInParent(n.parent, with: p.child0 != 0 ? p.child0 : p.child1, v4: n.isV4)
+            freeNode(n.parent)
         }
     }
 }

@@ -5,8 +5,9 @@ import WireGuardModel
 /// What the engine asks its host to do. A call may produce several; dropped packets produce none (or an
 /// `.event` explaining the drop, for logs).
 public enum Effect: Sendable, Equatable {
-    /// Send this UDP payload to `to`.
-    case sendDatagram([UInt8], to: Endpoint)
+    /// Send this UDP payload to `to`, from the local address `from` (the peer's sticky source; nil lets
+    /// routing choose).
+    case sendDatagram([UInt8], to: Endpoint, from: EndpointSource? = nil)
     /// Write this IP packet to the TUN device.
     case writeToTun([UInt8])
     /// Something worth logging or counting happened.

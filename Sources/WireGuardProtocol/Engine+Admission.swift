@@ -32,6 +32,8 @@ extension Engine {
     public func admitHandshake(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: Instant,
                                reply: UnsafeMutableRawPointer, effects: inout [Effect]) -> HandshakeAdmission {
         guard cookieChecker != nil else { return .drop }
+        let mark = effects.count
+        defer { tally(effects, from: mark) }
         let underLoad = isUnderLoad(now: now)
         let n = message.count
         let mac2Present = !ConstantTime.isZero(UnsafeRawBufferPointer(rebasing: message[(n - 16)..<n]))
@@ -48,7 +50,7 @@ extension Engine {
             }
             return .process(priority: true)
         case .validMAC1WithoutCookie where underLoad:
-            guard cookieReplyLimiter.allow(source.address, now: now) else { return .drop }
+            guard cookieReplyLimiter.allow(source.address, now: now) else { counters[HandshakeFailure.rateLimited] &+= 1; return .drop }
             cookieChecker!.writeReply(to: message, source: source, now: now, random: random, into: reply)
             effects.append(.event(.rejected(.underLoadCookieSent, from: source, peer: nil)))
             return .cookieReply

@@ -13,9 +13,7 @@ extension Engine {
         if let key = update.privateKey { setPrivateKey(key, now: now) }
         if let port = update.listenPort { listenPort = port }
         if let mark = update.fwmark { fwmark = mark }
-        if update.replacePeers {
-            for peer in peerOrder { removePeer(peer) }
-        }
+        if update.replacePeers { removeAllPeers() }
         for peerUpdate in update.peers { apply(peerUpdate, now: now, effects: &effects) }
     }
 
@@ -29,20 +27,23 @@ extension Engine {
         }
         if peer == nil {
             if update.updateOnly { return }
-            guard peerOrder.count < Constants.maxPeers else { return }
-            let created = PeerState(publicKey: update.publicKey, identity: identity, now: now.monotonic)
-            peersByKey[update.publicKey] = created
-            peerOrder.append(created)
-            peer = created
+            guard peerList.count < Constants.maxPeers else { return }
+            peer = addPeer(update.publicKey, now: now)
         }
         guard let peer else { return }
         if let psk = update.presharedKey { peer.handshake.presharedKey = psk.secret }
-        if let endpoint = update.endpoint { peer.endpoint = endpoint }
-        if update.replaceAllowedIPs { allowedIPs.removeAll(ownedBy: peer) }
-        for change in update.allowedIPs {
-            switch change {
-            case .add(let prefix): allowedIPs.insert(prefix, peer)
-            case .remove(let prefix): allowedIPs.remove(prefix, ifOwnedBy: peer)
+        if let endpoint = update.endpoint {
+            // A configured endpoint comes without a source (kernel set_peer: the src is zeroed).
+            peer.endpoint = endpoint
+            peer.endpointSource = nil
+        }
+        if !(update.replaceAllowedIPs && allowedIPs.owns(peer, exactly: update.allowedIPs)) {
+            if update.replaceAllowedIPs { allowedIPs.removeAll(ownedBy: peer) }
+            for change in update.allowedIPs {
+                switch change {
+                case .add(let prefix): allowedIPs.insert(prefix, peer)
+                case .remove(let prefix): allowedIPs.remove(prefix, ifOwnedBy: peer)
+                }
             }
         }
         if let interval = update.persistentKeepalive {
@@ -68,7 +69,7 @@ extension Engine {
         identity = newIdentity
         privateKey = key.isZero ? nil : key
         cookieChecker = newIdentity.map { CookieChecker(publicKey: $0.publicKey) }
-        for peer in peerOrder {
+        peerList.forEach { peer in
             unregisterHandshake(peer)
             peer.handshake.clear()
             peer.handshake.setIdentity(newIdentity)
@@ -78,27 +79,66 @@ extension Engine {
         }
     }
 
-    /// Removes a peer and everything that points to it.
+    private func addPeer(_ key: PublicKey, now: Now) -> PeerState {
+        let peer = PeerState(publicKey: key, identity: identity, now: now.monotonic)
+        peersCreated += 1
+        peer.sequence = peersCreated
+        peer.timerQueue = timers
+        peersByKey[key] = peer
+        peerList.append(peer)
+        return peer
+    }
+
+    /// Removes a peer and everything that points to it. O(its allowed IPs + log peers).
     func removePeer(_ peer: PeerState) {
+        release(peer)
+        peersByKey[peer.publicKey] = nil
+        peerList.remove(peer)
+    }
+
+    /// Removes every peer (`replace_peers`). O(peers + allowed IPs).
+    func removeAllPeers() {
+        for peer in peerList.removeAll() {
+            release(peer)
+            peersByKey[peer.publicKey] = nil
+        }
+    }
+
+    /// Detaches `peer` from the tables it is in, other than the peer list and key map.
+    private func release(_ peer: PeerState) {
+        retire(peer)
         allowedIPs.removeAll(ownedBy: peer)
         destroy(peer.keypairs.clear())
         unregisterHandshake(peer)
         peer.handshake.clear()
         peer.staged.removeAll()
         peer.timersStop()
-        peersByKey[peer.publicKey] = nil
-        peerOrder.removeAll { $0 === peer }
+        timers.remove(peer)
+        peer.timerQueue = nil
     }
 
     /// The device's configuration and counters, as UAPI `get=1` reports them.
     public func status() -> DeviceStatus {
-        DeviceStatus(
-            privateKey: privateKey, publicKey: identity?.publicKey, listenPort: listenPort, fwmark: fwmark,
-            peers: peerOrder.map { peer in
-                PeerStatus(publicKey: peer.publicKey, presharedKey: peer.presharedKey, endpoint: peer.endpoint,
-                           lastHandshake: peer.lastHandshake, rxBytes: peer.rxBytes, txBytes: peer.txBytes,
-                           persistentKeepalive: peer.persistentKeepaliveInterval,
-                           allowedIPs: allowedIPs.prefixes(ownedBy: peer))
-            })
+        var status = deviceStatus()
+        status.peers = peerStatus(of: peerList.all)
+        return status
+    }
+
+    /// The device part of `status()`, without peers.
+    public func deviceStatus() -> DeviceStatus {
+        DeviceStatus(privateKey: privateKey, publicKey: identity?.publicKey, listenPort: listenPort, fwmark: fwmark,
+                     peers: [])
+    }
+
+    /// The status of `peers` that still belong to this engine (a host that reads a large device in slices,
+    /// releasing its lock in between, gets the peers that were removed meanwhile left out).
+    public func peerStatus(of peers: some Sequence<PeerState>) -> [PeerStatus] {
+        peers.compactMap { peer in
+            guard peersByKey[peer.publicKey] === peer else { return nil }
+            return PeerStatus(publicKey: peer.publicKey, presharedKey: peer.presharedKey, endpoint: peer.endpoint,
+                              lastHandshake: peer.lastHandshake, rxBytes: peer.rxBytes, txBytes: peer.txBytes,
+                              persistentKeepalive: peer.persistentKeepaliveInterval,
+                              allowedIPs: allowedIPs.prefixes(ownedBy: peer))
+        }
     }
 }

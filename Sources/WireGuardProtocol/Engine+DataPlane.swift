@@ -26,6 +26,8 @@ public struct SendReservation {
     /// How many packets of the run got counters (may be fewer than asked when the keypair is exhausted).
     public let count: Int
     public let endpoint: Endpoint
+    /// The local address to send from (the peer's sticky source); nil lets routing choose.
+    public let source: EndpointSource?
     /// The inner MTU padding is computed for.
     public let mtu: Int
     /// The peer's earliest timer deadline after this run's bookkeeping (the host re-arms its timer if earlier).
@@ -49,7 +51,7 @@ extension Engine {
     /// starts a handshake. A reservation shorter than `count` leaves the rest to that same path.
     public func reserveSend(to destination: IPAddress, count: Int, now: Now, effects: inout [Effect],
                             length: (Int) -> Int) -> SendReservation? {
-        guard count > 0, let peer = route(to: destination), let endpoint = peer.endpoint, peer.staged.isEmpty,
+        guard isUp, count > 0, let peer = route(to: destination), let endpoint = peer.endpoint, peer.staged.isEmpty,
               let keypair = peer.keypairs.current else { return nil }
         let t = now.monotonic
         guard keypair.isUsableForSending(now: t), let first = keypair.reserveCounters(count) else { return nil }
@@ -64,8 +66,8 @@ extension Engine {
         peer.txBytes &+= UInt64(bytes)
         peer.timersDataSent(now: t, random: random)
         keepKeyFreshSending(peer, keypair, now: now, effects: &effects)
-        return SendReservation(keypair: keypair, firstCounter: first, count: granted, endpoint: endpoint, mtu: mtu,
-                               peerDeadline: peer.nextDeadline)
+        return SendReservation(keypair: keypair, firstCounter: first, count: granted, endpoint: endpoint,
+                               source: peer.endpointSource, mtu: mtu, peerDeadline: peer.nextDeadline)
     }
 
     /// The session a transport message of `count` bytes at `message` belongs to, if it is known and may
@@ -73,7 +75,7 @@ extension Engine {
     @inline(__always)
     public func lookupTransport(_ message: UnsafeRawPointer, count: Int, now: Now) -> TransportSession? {
         let bytes = UnsafeRawBufferPointer(start: message, count: count)
-        guard MessageType.classify(bytes) == .transport else { return nil }
+        guard isUp, MessageType.classify(bytes) == .transport else { return nil }
         let index = TransportHeader.receiverIndex(bytes)
         guard case .keypair(let keypair, let peer)? = indexTable[index],
               keypair.isUsableForReceiving(now: now.monotonic) else { return nil }
@@ -83,13 +85,15 @@ extension Engine {
     /// Completes the receipt of a transport message that `session.keypair.open` authenticated: `length` bytes
     /// of plaintext at `buffer + 16`, sent with `counter`, `wireLength` bytes on the wire. Returns the range
     /// of `buffer` holding the inner packet to write to the TUN, or nil (replayed, keepalive, invalid inner
-    /// packet, source not allowed).
+    /// packet, source not allowed). `local` is the address the message arrived on (the sticky source).
     public func acceptTransport(_ session: TransportSession, counter: UInt64, buffer: UnsafeMutableRawPointer,
-                                length: Int, wireLength: Int, from source: Endpoint, now: Now,
-                                effects: inout [Effect]) -> Range<Int>? {
-        guard session.keypair.replayFilter.validate(counter) else { return nil }
-        noteAuthenticated(session, wireBytes: wireLength, dataPackets: length > 0 ? 1 : 0, from: source, now: now,
-                          effects: &effects)
+                                length: Int, wireLength: Int, from source: Endpoint, local: EndpointSource? = nil,
+                                now: Now, effects: inout [Effect]) -> Range<Int>? {
+        let mark = effects.count
+        defer { tally(effects, from: mark) }
+        guard session.keypair.replayFilter.validate(counter) else { session.peer.counters[.replay] &+= 1; return nil }
+        noteAuthenticated(session, wireBytes: wireLength, dataPackets: length > 0 ? 1 : 0, from: source, local: local,
+                          now: now, effects: &effects)
         guard length > 0 else { return nil }  // keepalive
         var allowed = AllowedSourceCache()
         return innerPacket(buffer, length: length, of: session.peer, from: source, allowed: &allowed, effects: &effects)
@@ -103,13 +107,16 @@ extension Engine {
                                  messages: UnsafePointer<UnsafeMutableRawPointer>,
                                  opened: UnsafePointer<(plaintextLength: Int, counter: UInt64)>,
                                  wireLengths: UnsafePointer<Int>, results: UnsafeMutablePointer<Range<Int>?>,
-                                 from source: Endpoint, now: Now, effects: inout [Effect]) {
+                                 from source: Endpoint, local: EndpointSource? = nil, now: Now,
+                                 effects: inout [Effect]) {
         var fresh = 0, data = 0, bytes = 0
+        let mark = effects.count
+        defer { tally(effects, from: mark) }
         // A run is mostly one flow: one allowed-IPs lookup per inner source.
         var allowed = AllowedSourceCache()
         for i in 0..<count {
             results[i] = nil
-            guard session.keypair.replayFilter.validate(opened[i].counter) else { continue }
+            guard session.keypair.replayFilter.validate(opened[i].counter) else { session.peer.counters[.replay] &+= 1; continue }
             fresh += 1
             bytes += wireLengths[i]
             let length = opened[i].plaintextLength
@@ -119,14 +126,15 @@ extension Engine {
                                      effects: &effects)
         }
         guard fresh > 0 else { return }
-        noteAuthenticated(session, wireBytes: bytes, dataPackets: data, from: source, now: now, effects: &effects)
+        noteAuthenticated(session, wireBytes: bytes, dataPackets: data, from: source, local: local, now: now,
+                          effects: &effects)
     }
 
     /// The per-peer bookkeeping of authenticated transport messages from `source`: `wireBytes` received,
     /// `dataPackets` of them not keepalives. Rotation (the responder's first proof that the initiator has the
     /// keys completes the session), roaming, key freshness and timers.
     private func noteAuthenticated(_ session: TransportSession, wireBytes: Int, dataPackets: Int, from source: Endpoint,
-                                   now: Now, effects: inout [Effect]) {
+                                   local: EndpointSource?, now: Now, effects: inout [Effect]) {
         let peer = session.peer
         let t = now.monotonic
         peer.rxBytes &+= UInt64(wireBytes)
@@ -137,7 +145,7 @@ extension Engine {
             effects.append(.event(.handshakeCompleted(peer: peer.publicKey)))
             sendStagedPackets(peer, now: now, effects: &effects)
         }
-        updateEndpoint(peer, source, effects: &effects)
+        updateEndpoint(peer, source, local: local, effects: &effects)
         keepKeyFreshReceiving(peer, now: now, effects: &effects)
         peer.timersAnyAuthenticatedPacketTraversal(now: t)
         peer.timersAnyAuthenticatedPacketReceived()

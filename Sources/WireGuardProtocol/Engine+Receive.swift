@@ -20,13 +20,16 @@ extension Engine {
     /// write to the TUN (padding already trimmed). Handshake traffic and events go to `effects`: an initiation
     /// or response goes through `admitHandshake` (a cookie reply becomes a `.sendDatagram`) and then
     /// `handleAdmittedHandshake`. Anything invalid is dropped without effect (handshake rejections produce a
-    /// `.rejected` event for logs).
-    public func handleDatagram(buffer: UnsafeMutableRawBufferPointer, count: Int, from source: Endpoint, now: Now,
-                               effects: inout [Effect]) -> Range<Int>? {
+    /// `.rejected` event for logs). `local` is the address the datagram arrived on: it becomes the peer's
+    /// sticky source if the datagram authenticates. Nothing is received while the interface is down.
+    public func handleDatagram(buffer: UnsafeMutableRawBufferPointer, count: Int, from source: Endpoint,
+                               local: EndpointSource? = nil, now: Now, effects: inout [Effect]) -> Range<Int>? {
+        guard isUp else { return nil }
         let message = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+        let mark = effects.count
         switch MessageType.classify(message) {
         case .transport?:
-            return receiveTransport(buffer: buffer, count: count, from: source, now: now, effects: &effects)
+            return receiveTransport(buffer: buffer, count: count, from: source, local: local, now: now, effects: &effects)
         case .initiation?, .response?:
             withUnsafeTemporaryAllocation(byteCount: MessageType.cookieReplySize, alignment: 16) { reply in
                 switch admitHandshake(message, from: source, now: now.monotonic, reply: reply.baseAddress!, effects: &effects) {
@@ -35,24 +38,29 @@ extension Engine {
                 case .cookieReply:
                     effects.append(.sendDatagram(Array(reply), to: source))
                 case .process:
-                    handleAdmittedHandshake(message, from: source, now: now, effects: &effects)
+                    handleAdmittedHandshake(message, from: source, local: local, now: now, effects: &effects)
                 }
             }
         case .cookieReply?:
             receiveCookieReply(message, from: source, now: now, effects: &effects)
+            tally(effects, from: mark)  // the handshake entry points count their own
         case nil:
-            break
+            countDrop(.malformed)
         }
         return nil
     }
 
     /// The expensive half of an initiation or response that `admitHandshake` let through: the Noise
-    /// handshake (Diffie-Hellman), then the answer or the new session. Anything else is ignored.
-    public func handleAdmittedHandshake(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: Now,
-                                        effects: inout [Effect]) {
+    /// handshake (Diffie-Hellman), then the answer or the new session. Anything else is ignored. `local` is
+    /// the address it arrived on (the sticky source, kept only if the message validates).
+    public func handleAdmittedHandshake(_ message: UnsafeRawBufferPointer, from source: Endpoint,
+                                        local: EndpointSource? = nil, now: Now, effects: inout [Effect]) {
+        guard isUp else { return }
+        let mark = effects.count
+        defer { tally(effects, from: mark) }
         switch MessageType.classify(message) {
-        case .initiation?: receiveInitiation(message, from: source, now: now, effects: &effects)
-        case .response?: receiveResponse(message, from: source, now: now, effects: &effects)
+        case .initiation?: receiveInitiation(message, from: source, local: local, now: now, effects: &effects)
+        case .response?: receiveResponse(message, from: source, local: local, now: now, effects: &effects)
         default: break
         }
     }
@@ -73,13 +81,16 @@ extension Engine {
     /// The rest of an admitted initiation after `beginInitiation`: the peer, `ss`, the timestamp and flood
     /// rules, the response. If our key changed in between, the first half is done again here.
     public func finishInitiation(_ half: InitiationFirstHalf, _ message: UnsafeRawBufferPointer, from source: Endpoint,
-                                 now: Now, effects: inout [Effect]) {
-        receiveInitiation(message, from: source, now: now, effects: &effects,
+                                 local: EndpointSource? = nil, now: Now, effects: inout [Effect]) {
+        guard isUp else { return }
+        let mark = effects.count
+        defer { tally(effects, from: mark) }
+        receiveInitiation(message, from: source, local: local, now: now, effects: &effects,
                           firstHalf: half.responder == identity?.publicKey ? half : nil)
     }
 
-    private func receiveInitiation(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: Now,
-                                   effects: inout [Effect], firstHalf: InitiationFirstHalf? = nil) {
+    private func receiveInitiation(_ message: UnsafeRawBufferPointer, from source: Endpoint, local: EndpointSource?,
+                                   now: Now, effects: inout [Effect], firstHalf: InitiationFirstHalf? = nil) {
         guard let identity, let msg = HandshakeInitiation(message) else { return }
         let began = firstHalf.map { $0.partial } ?? Handshake.beginConsumingInitiation(msg, identity: identity)
         guard let partial = began, let peer = peersByKey[partial.remoteStatic] else {
@@ -100,13 +111,13 @@ extension Engine {
         peer.rxBytes &+= UInt64(message.count)
         peer.timersAnyAuthenticatedPacketTraversal(now: now.monotonic)
         peer.timersAnyAuthenticatedPacketReceived()
-        updateEndpoint(peer, source, effects: &effects)
+        updateEndpoint(peer, source, local: local, effects: &effects)
         // Consuming abandoned any initiation of our own; registering the response's index drops its index.
         sendHandshakeResponse(peer, to: source, now: now, effects: &effects)
     }
 
-    private func receiveResponse(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: Now,
-                                 effects: inout [Effect]) {
+    private func receiveResponse(_ message: UnsafeRawBufferPointer, from source: Endpoint, local: EndpointSource?,
+                                 now: Now, effects: inout [Effect]) {
         guard let identity, let msg = HandshakeResponse(message),
               case .handshake(let peer)? = indexTable[msg.receiverIndex] else { return }
         do {
@@ -118,7 +129,7 @@ extension Engine {
         }
         let t = now.monotonic
         peer.rxBytes &+= UInt64(message.count)
-        updateEndpoint(peer, source, effects: &effects)
+        updateEndpoint(peer, source, local: local, effects: &effects)
         peer.timersAnyAuthenticatedPacketTraversal(now: t)
         peer.timersAnyAuthenticatedPacketReceived()
         guard let keys = peer.handshake.beginSession(), let keypair = Keypair(keys: keys, created: t) else { return }
@@ -144,11 +155,14 @@ extension Engine {
     }
 
     /// A transport message through the three data-plane phases on one thread.
-    private func receiveTransport(buffer: UnsafeMutableRawBufferPointer, count: Int, from source: Endpoint, now: Now,
-                                  effects: inout [Effect]) -> Range<Int>? {
-        guard let session = lookupTransport(buffer.baseAddress!, count: count, now: now),
-              let (length, counter) = session.keypair.open(message: buffer.baseAddress!, length: count) else { return nil }
+    private func receiveTransport(buffer: UnsafeMutableRawBufferPointer, count: Int, from source: Endpoint,
+                                  local: EndpointSource?, now: Now, effects: inout [Effect]) -> Range<Int>? {
+        guard let session = lookupTransport(buffer.baseAddress!, count: count, now: now) else { countDrop(.unknownSession); return nil }
+        guard let (length, counter) = session.keypair.open(message: buffer.baseAddress!, length: count) else {
+            session.peer.counters[.badAuthentication] &+= 1
+            return nil
+        }
         return acceptTransport(session, counter: counter, buffer: buffer.baseAddress!, length: length, wireLength: count,
-                               from: source, now: now, effects: &effects)
+                               from: source, local: local, now: now, effects: &effects)
     }
 }

@@ -15,10 +15,10 @@ extension Engine {
                                 effects: inout [Effect]) -> Transmission? {
         precondition(offset >= Constants.transportHeaderSize)
         let base = buffer.baseAddress! + offset
-        guard count > 0, count <= Constants.maxContentSize,
+        guard isUp, count > 0, count <= Constants.maxContentSize,
               let destination = IPPacket.destination(base, length: count),
               let peer = route(to: destination),
-              let endpoint = peer.endpoint else { return nil }  // no route, or a peer we cannot reach
+              let endpoint = peer.endpoint else { return countUnsendable(base, count: count) }  // no route, or a peer we cannot reach
         let t = now.monotonic
         if peer.staged.isEmpty, let keypair = peer.keypairs.current, keypair.isUsableForSending(now: t) {
             let padding = IPPacket.padding(length: count, mtu: mtu)
@@ -30,7 +30,7 @@ extension Engine {
                 peer.txBytes &+= UInt64(length)
                 peer.timersDataSent(now: t, random: random)
                 keepKeyFreshSending(peer, keypair, now: now, effects: &effects)
-                return Transmission(endpoint: endpoint, range: start..<(start + length))
+                return Transmission(endpoint: endpoint, source: peer.endpointSource, range: start..<(start + length))
             }
         }
         peer.stage(Array(UnsafeRawBufferPointer(start: base, count: count)))
@@ -40,7 +40,7 @@ extension Engine {
 
     /// Sends everything staged for `peer` on its current session, or starts a handshake if there is none.
     func sendStagedPackets(_ peer: PeerState, now: Now, effects: inout [Effect]) {
-        guard !peer.staged.isEmpty else { return }
+        guard isUp, !peer.staged.isEmpty else { return }
         let t = now.monotonic
         guard let keypair = peer.keypairs.current, keypair.isUsableForSending(now: t) else {
             sendHandshakeInitiation(peer, isRetry: false, now: now, effects: &effects)
@@ -66,7 +66,7 @@ extension Engine {
                 sentAny = true
             }
             peer.txBytes &+= UInt64(length)
-            effects.append(.sendDatagram(message, to: endpoint))
+            effects.append(.sendDatagram(message, to: endpoint, from: peer.endpointSource))
             if packet.isEmpty {
                 effects.append(.event(.keepaliveSent(peer: peer.publicKey)))
             } else {
@@ -79,6 +79,7 @@ extension Engine {
 
     /// Sends a keepalive: an empty transport packet, unless data is already waiting to go.
     func sendKeepalive(_ peer: PeerState, now: Now, effects: inout [Effect]) {
+        guard isUp else { return }
         if peer.staged.isEmpty { peer.stage([]) }
         sendStagedPackets(peer, now: now, effects: &effects)
     }
@@ -106,7 +107,7 @@ extension Engine {
     func sendHandshakeInitiation(_ peer: PeerState, isRetry: Bool, now: Now, effects: inout [Effect]) {
         if !isRetry { peer.handshakeAttempts = 0 }
         let t = now.monotonic
-        guard t - peer.lastSentHandshake >= Constants.rekeyTimeout, let identity, !peer.cannotHandshake,
+        guard isUp, t - peer.lastSentHandshake >= Constants.rekeyTimeout, let identity, !peer.cannotHandshake,
               let endpoint = peer.endpoint else { return }
         peer.lastSentHandshake = t
         let index = registerHandshake(peer)
@@ -121,7 +122,7 @@ extension Engine {
         peer.timersAnyAuthenticatedPacketTraversal(now: t)
         peer.timersAnyAuthenticatedPacketSent()
         peer.txBytes &+= UInt64(bytes.count)
-        effects.append(.sendDatagram(bytes, to: endpoint))
+        effects.append(.sendDatagram(bytes, to: endpoint, from: peer.endpointSource))
         effects.append(.event(.handshakeInitiationSent(peer: peer.publicKey, isRetry: isRetry)))
         peer.timersHandshakeInitiated(now: t, random: random)
     }
@@ -148,7 +149,7 @@ extension Engine {
         peer.timersAnyAuthenticatedPacketTraversal(now: t)
         peer.timersAnyAuthenticatedPacketSent()
         peer.txBytes &+= UInt64(bytes.count)
-        effects.append(.sendDatagram(bytes, to: endpoint))
+        effects.append(.sendDatagram(bytes, to: endpoint, from: peer.endpointSource))
         effects.append(.event(.handshakeResponseSent(peer: peer.publicKey)))
     }
 }

@@ -5,11 +5,17 @@ import WireGuardCrypto
 import WireGuardModel
 
 extension Engine {
-    /// Runs every timer whose deadline is at or before `now`. Call it at `nextDeadline`.
+    /// Runs every timer whose deadline is at or before `now`, peer by peer in deadline order (ties in the
+    /// order peers were added). Call it at `nextDeadline`. Only due peers are visited: O(due × log n).
     public func handleTimers(now: Now, effects: inout [Effect]) {
+        guard isUp else { return }  // the interface is down: no timer runs (kernel `netif_running`)
         let t = now.monotonic
-        for peer in peerOrder {
-            guard let next = peer.nextDeadline, next <= t else { continue }
+        let mark = effects.count
+        defer { tally(effects, from: mark) }
+        // A popped peer goes back into the heap as soon as a handler (or the clearing of a fired deadline)
+        // leaves one of its timers armed; every handler arms deadlines after `t`, so the loop ends.
+        while let peer = timers.popDue(t) {
+            timerPeersVisited &+= 1
             if let d = peer.retransmitHandshakeDeadline, d <= t {
                 peer.retransmitHandshakeDeadline = nil
                 expiredRetransmitHandshake(peer, now: now, effects: &effects)
@@ -45,6 +51,8 @@ extension Engine {
             return
         }
         peer.handshakeAttempts += 1
+        // The sticky source may be why nothing answers: let routing choose again (kernel timers.c).
+        peer.endpointSource = nil
         sendHandshakeInitiation(peer, isRetry: true, now: now, effects: &effects)
     }
 

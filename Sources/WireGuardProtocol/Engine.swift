@@ -17,6 +17,8 @@ import WireGuardModel
 /// A sealed transport message ready to send: `range` of the caller's buffer, to `endpoint`.
 public struct Transmission: Equatable, Sendable {
     public var endpoint: Endpoint
+    /// The local address to send from (the peer's sticky source); nil lets routing choose.
+    public var source: EndpointSource? = nil
     public var range: Range<Int>
 }
 
@@ -28,13 +30,22 @@ public final class Engine {
     var cookieChecker: CookieChecker?
     var peersByKey: [PublicKey: PeerState] = [:]
     /// Peers in the order they were added (what `status` reports, as the kernel's list).
-    var peerOrder: [PeerState] = []
+    var peerList = PeerList()
+    /// Peers with an armed timer, earliest first.
+    let timers = TimerQueue()
+    /// Creation counter for `PeerState.sequence`.
+    var peersCreated = 0
+    /// Peers `handleTimers` has looked at since the engine was created (tests: the work per wake-up
+    /// follows the due peers, not the idle ones).
+    var timerPeersVisited = 0
     var indexTable = IndexTable()
     var allowedIPs = AllowedIPs<PeerState>()
     var rateLimiter = RateLimiter()
     /// Cookie replies per source while under load.
     var cookieReplyLimiter = RateLimiter(perSecond: Constants.cookieReplyRatePerSecond, burst: Constants.cookieReplyBurst)
     var underLoadUntil: Instant?
+    /// Metrics counts no peer can be named for, and those of removed peers (Engine+Counters.swift).
+    var counters = TrafficCounters()
     /// Inner MTU used for padding (the TUN's MTU).
     public var mtu: Int = Constants.defaultMTU
     /// Age at which the initiator of a session rekeys on send: `Constants.rekeyAfterTime`, shortened only by
@@ -43,11 +54,24 @@ public final class Engine {
     /// Configured listen port and fwmark, kept for `status` (binding them is the device's job).
     public internal(set) var listenPort: UInt16 = 0
     public internal(set) var fwmark: UInt32 = 0
+    /// Whether the interface is up (kernel `netif_running`). While down nothing is sent or received, no
+    /// timer runs and configuration is only recorded; see Engine+Link.swift. A new engine is up.
+    public internal(set) var isUp = true
+    /// Rate limits for the ICMP errors answering packets no peer can take (Engine+Unreachable.swift).
+    var icmpLimiter = ICMPRateLimiter()
 
     /// An engine with no key and no peers.
     public init(random: any RandomSource) {
         self.random = random
     }
+
+    deinit {
+        // Peers may outlive the engine (held by a caller): they must not reach its timer heap then.
+        peerList.forEach { $0.timerQueue = nil }
+    }
+
+    /// The peers, oldest first (a copy; O(n)).
+    var peerOrder: [PeerState] { peerList.all }
 
     /// Our public key, if a private key is set.
     public var publicKey: PublicKey? { identity?.publicKey }
@@ -60,7 +84,7 @@ public final class Engine {
     public func route(to address: IPAddress) -> PeerState? { allowedIPs.lookup(address) }
 
     /// All peers in insertion order.
-    public var peers: [PeerState] { peerOrder }
+    public var peers: [PeerState] { peerList.all }
 
     // MARK: Load
 
@@ -82,22 +106,22 @@ public final class Engine {
 
     // MARK: Deadlines
 
-    /// The earliest instant at which `handleTimers` has work to do; nil when no timer is armed.
+    /// The earliest instant at which `handleTimers` has work to do; nil when no timer is armed or the interface
+    /// is down. O(1).
     public var nextDeadline: Instant? {
-        var best: Instant?
-        for peer in peerOrder {
-            if let d = peer.nextDeadline, best == nil || d < best! { best = d }
-        }
-        return best
+        guard isUp else { return nil }
+        return timers.earliest
     }
 
     // MARK: By-value entry points
 
-    /// Handles one UDP payload from `source`; every outcome is reported in `effects`.
-    public func handleDatagram(_ bytes: [UInt8], from source: Endpoint, now: Now, effects: inout [Effect]) {
+    /// Handles one UDP payload from `source`, received on the local address `local`; every outcome is
+    /// reported in `effects`.
+    public func handleDatagram(_ bytes: [UInt8], from source: Endpoint, local: EndpointSource? = nil, now: Now,
+                               effects: inout [Effect]) {
         var buffer = bytes
         let delivered = buffer.withUnsafeMutableBytes { buf in
-            handleDatagram(buffer: buf, count: bytes.count, from: source, now: now, effects: &effects)
+            handleDatagram(buffer: buf, count: bytes.count, from: source, local: local, now: now, effects: &effects)
         }
         if let range = delivered { effects.append(.writeToTun(Array(buffer[range]))) }
     }
@@ -110,7 +134,11 @@ public final class Engine {
         let sent = buffer.withUnsafeMutableBytes { buf in
             handleTunPacket(buffer: buf, offset: headroom, count: packet.count, now: now, effects: &effects)
         }
-        if let sent { effects.append(.sendDatagram(Array(buffer[sent.range]), to: sent.endpoint)) }
+        if let sent {
+            effects.append(.sendDatagram(Array(buffer[sent.range]), to: sent.endpoint, from: sent.source))
+        } else if let reply = unreachableReply(to: packet, now: now.monotonic) {
+            effects.append(.writeToTun(reply))
+        }
     }
 
     // MARK: Index table helpers
@@ -133,8 +161,10 @@ public final class Engine {
         }
     }
 
-    /// Updates the peer's endpoint from an authenticated packet (roaming).
-    func updateEndpoint(_ peer: PeerState, _ source: Endpoint, effects: inout [Effect]) {
+    /// Updates the peer's endpoint and its sticky source from an authenticated packet that came from
+    /// `source` to our local address `local` (roaming; kernel `wg_socket_set_peer_endpoint`).
+    func updateEndpoint(_ peer: PeerState, _ source: Endpoint, local: EndpointSource?, effects: inout [Effect]) {
+        if peer.endpointSource != local { peer.endpointSource = local }
         if peer.endpoint != source {
             peer.endpoint = source
             effects.append(.event(.endpointChanged(peer: peer.publicKey, to: source)))

@@ -86,9 +86,19 @@ final class Handshake {
 
     private(set) var state = State.zeroed
     let remoteStatic: PublicKey
-    /// DH(our static, their static), computed when the peer or our key changes; nil when we have no key
-    /// or the peer's key is of low order: no handshake is then possible in either direction.
-    var precomputedStaticStatic: Secret?
+    /// DH(our static, their static); nil when we have no key or the peer's key is of low order: no
+    /// handshake is then possible in either direction. Computed on first use after the peer or our key
+    /// changes, so configuring many peers costs no scalar multiplication until one handshakes.
+    var precomputedStaticStatic: Secret? {
+        if let identity = pendingIdentity {
+            pendingIdentity = nil
+            staticStatic = identity.keyPair.sharedSecret(with: remoteStatic.raw)
+        }
+        return staticStatic
+    }
+    /// The identity whose static-static DH is still to be computed.
+    private var pendingIdentity: StaticIdentity?
+    private var staticStatic: Secret?
     var presharedKey: Secret = .zeros()
     private var noise = NoiseSymmetricState()
     /// H of the handshake in flight.
@@ -107,10 +117,12 @@ final class Handshake {
 
     init(remoteStatic: PublicKey) { self.remoteStatic = remoteStatic }
 
-    /// Recomputes the static-static DH for a new local identity (one scalar multiplication, as the kernel's
-    /// precomputed_static_static), when the peer is created and whenever our private key changes.
+    /// Sets the local identity the static-static DH is made with (the kernel's precomputed_static_static),
+    /// when the peer is created and whenever our private key changes; the scalar multiplication itself
+    /// happens at the first handshake that needs it.
     func setIdentity(_ identity: StaticIdentity?) {
-        precomputedStaticStatic = identity.flatMap { $0.keyPair.sharedSecret(with: remoteStatic.raw) }
+        staticStatic = nil
+        pendingIdentity = identity
     }
 
     /// Forgets the handshake in flight (keeps the replay and flood history).

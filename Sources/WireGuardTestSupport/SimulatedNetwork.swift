@@ -30,6 +30,8 @@ public struct Datagram: Sendable {
     public var from: Endpoint
     public var to: Endpoint
     public var sentAt: Instant
+    /// The local address the sending engine asked to send from (its sticky source for the peer), if any.
+    public var source: EndpointSource? = nil
 }
 
 /// A network of engines.
@@ -40,6 +42,9 @@ public final class SimulatedNetwork {
         public let privateKey: PrivateKey
         /// The source address of its datagrams; tests change it to roam.
         public var endpoint: Endpoint
+        /// Further addresses the host owns (multi-homing; register them in `aliases` too): a datagram sent to
+        /// one arrives with it as the local address, and one the engine sends from it leaves from it.
+        public var localAddresses: [IPAddress] = []
         public internal(set) var tunOutput: [[UInt8]] = []
         public internal(set) var events: [Event] = []
 
@@ -50,6 +55,11 @@ public final class SimulatedNetwork {
         }
 
         public var publicKey: PublicKey { privateKey.publicKey! }
+
+        /// Whether `address` is one of the host's own.
+        public func owns(_ address: IPAddress) -> Bool {
+            address == endpoint.address || localAddresses.contains(address)
+        }
     }
 
     public let clock: ManualClock
@@ -117,10 +127,12 @@ public final class SimulatedNetwork {
         process(effects, from: node)
     }
 
-    /// Hands a raw datagram to `node` as if it came from `source` (attacks, replays).
-    public func inject(_ bytes: [UInt8], to node: Node, from source: Endpoint) {
+    /// Hands a raw datagram to `node` as if it came from `source` to its address `local` (default: its
+    /// primary address) (attacks, replays).
+    public func inject(_ bytes: [UInt8], to node: Node, from source: Endpoint, local: IPAddress? = nil) {
         var effects: [Effect] = []
-        node.engine.handleDatagram(bytes, from: source, now: clock.now, effects: &effects)
+        let arrival = EndpointSource(address: local ?? node.endpoint.address, interfaceIndex: 0)
+        node.engine.handleDatagram(bytes, from: source, local: arrival, now: clock.now, effects: &effects)
         process(effects, from: node)
     }
 
@@ -159,11 +171,23 @@ public final class SimulatedNetwork {
         aliases[endpoint] ?? nodes.first { $0.endpoint == endpoint }
     }
 
-    func process(_ effects: [Effect], from node: Node) {
+    /// Performs effects `node`'s engine produced in a call the test made directly (datagrams onto the wire,
+    /// TUN writes and events recorded).
+    public func process(_ effects: [Effect], from node: Node) {
         for effect in effects {
             switch effect {
-            case .sendDatagram(let bytes, let to):
-                let d = Datagram(bytes: bytes, from: node.endpoint, to: to, sentAt: clock.now.monotonic)
+            case .sendDatagram(let bytes, let to, let source):
+                // From the sticky source when the host owns it; else, as the device does when sendmsg fails
+                // with EINVAL, the engine forgets it and routing (here: the primary address) chooses.
+                var from = node.endpoint
+                if let source {
+                    if node.owns(source.address) {
+                        from = Endpoint(address: source.address, port: node.endpoint.port)
+                    } else {
+                        node.engine.endpointSourceFailed(remote: to, source: source)
+                    }
+                }
+                let d = Datagram(bytes: bytes, from: from, to: to, sentAt: clock.now.monotonic, source: source)
                 wire.append(d)
                 transmit(d)
             case .writeToTun(let packet):
@@ -189,8 +213,12 @@ public final class SimulatedNetwork {
         var d = datagram
         if let intercept, !intercept(&d) { return }
         guard let target = node(at: d.to) else { return }
+        // The local address it arrives on: the one it was sent to, unless a NAT alias rewrote it to the
+        // host's primary address.
+        let local = EndpointSource(address: target.owns(d.to.address) ? d.to.address : target.endpoint.address,
+                                   interfaceIndex: 0)
         var effects: [Effect] = []
-        target.engine.handleDatagram(d.bytes, from: d.from, now: clock.now, effects: &effects)
+        target.engine.handleDatagram(d.bytes, from: d.from, local: local, now: clock.now, effects: &effects)
         process(effects, from: target)
     }
 }

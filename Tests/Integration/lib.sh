@@ -34,6 +34,17 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# skip WHAT [WHY-CI-CANNOT]: ends the test as skipped. Under CI=true a skip is a failure unless the second
+# argument names why CI cannot provide what is missing; run.sh holds every `SKIP` line to the same rule.
+skip() {
+    if [ -n "${2:-}" ]; then
+        echo "SKIP: $1 [CI cannot provide: $2]"
+    else
+        [ "${CI:-}" != true ] || fail "would skip under CI=true (CI provides this): $1"
+        echo "SKIP: $1"
+    fi
+    exit 0
+}
 pass() { echo "ok - $*"; }
 step() { echo "# $*"; }
 # `grep -q` in a pipeline under pipefail fails at random: it exits at the first match and the writer
@@ -82,13 +93,27 @@ keypair() {
 }
 
 # wg_up NS IFACE KEYNAME PORT ADDRESS WG-SET-ARGS...: private key ($TMP/KEYNAME.key) and port set with
-# Debian's wg together with the remaining `wg set` arguments (a peer block), the tunnel address, link up.
+# Debian's wg together with the remaining `wg set` arguments (a peer block), the tunnel address, link up,
+# and the daemon listening again.
 wg_up() {
     local ns=$1 ifname=$2 key=$3 port=$4 address=$5
     shift 5
     ip netns exec "$ns" wg set "$ifname" private-key "$TMP/$key.key" listen-port "$port" "$@"
     ip -n "$ns" addr add "$address" dev "$ifname"
     ip -n "$ns" link set "$ifname" up
+    wait_listening "$ns" "$port" || fail "no UDP socket on port $port in $ns after $ifname came up"
+}
+
+# wait_listening NS PORT: waits (up to 2 s) for a UDP socket on PORT in NS. A userspace daemon (ours,
+# wireguard-go) has no socket while its interface is down and opens it when it sees the interface come up
+# (netlink), a moment after `ip link set up` returns; a handshake arriving in between is lost (retried 5 s
+# later), which a loaded machine makes likely enough to break a test's first ping.
+wait_listening() {
+    local deadline=$((SECONDS + 2))
+    until ip netns exec "$1" ss -Hunl "sport = :$2" | has .; do
+        [ $SECONDS -lt $deadline ] || return 1
+        sleep 0.05
+    done
 }
 
 # wait_for SECONDS CMD...: retries CMD every 0.2 s until it succeeds or time runs out.

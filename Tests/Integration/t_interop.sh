@@ -29,6 +29,7 @@ run_pair() {
         peer "$(cat "$TMP/a$n.pub")" endpoint "$ea" allowed-ips 10.50.0.1/32,fd51::1/128
     ip -n "$a" addr add 10.50.0.1/24 dev "$ia"; ip -n "$a" addr add fd51::1/64 dev "$ia" nodad; ip -n "$a" link set "$ia" up
     ip -n "$b" addr add 10.50.0.2/24 dev "$ib"; ip -n "$b" addr add fd51::2/64 dev "$ib" nodad; ip -n "$b" link set "$ib" up
+    wait_listening "$a" 41001 && wait_listening "$b" 41002 || fail "no UDP socket after the interfaces came up"
 
     local first=$a second=$b responder=$ib peer_first=10.50.0.2 peer_second=10.50.0.1 p6_first=fd51::2 p6_second=fd51::1
     if [ "$init" = b ]; then

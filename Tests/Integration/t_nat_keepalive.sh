@@ -19,8 +19,8 @@ table ip nat {
 }
 NFT
 if ! ip netns exec "$n" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2 net.netfilter.nf_conntrack_udp_timeout_stream=2 2>/dev/null; then
-    echo "SKIP: cannot set nf_conntrack UDP timeouts in a namespace on this kernel"
-    exit 0
+    skip "cannot set nf_conntrack UDP timeouts in a namespace on this kernel" \
+        "a kernel whose conntrack timeouts are per namespace (a property of the host kernel, not a package)"
 fi
 
 ic="wnc-$TAG"; is="wns-$TAG"

@@ -35,7 +35,10 @@ ip netns exec "$a" wg setconf "$ia" "$TMP/a.conf"
 ip netns exec "$b" wg set "$ib" private-key "$TMP/b.key" listen-port 41200 \
     peer "$(cat "$TMP/a.pub")" preshared-key "$TMP/psk" endpoint "[fd60::1]:41100" allowed-ips 10.60.0.1/32,fd61::1/128 persistent-keepalive 25
 ip -n "$a" addr add 10.60.0.1/24 dev "$ia"; ip -n "$a" link set "$ia" up
+# B's persistent keepalive sends its handshake as B comes up: A must be listening by then.
+wait_listening "$a" 41100 || fail "no UDP socket on 41100 after $ia came up"
 ip -n "$b" addr add 10.60.0.2/24 dev "$ib"; ip -n "$b" link set "$ib" up
+wait_listening "$b" 41200 || fail "no UDP socket on 41200 after $ib came up"
 
 step "addconf adds a peer without touching the first"
 cat >"$TMP/add.conf" <<CONF

@@ -206,7 +206,7 @@ extension SimulatedNetwork.Node {
         net.clock.advance(by: .milliseconds(17))
         peer.lastSentHandshake = Instant(nanoseconds: 0)
         a.engine.sendHandshakeInitiation(peer, isRetry: false, now: net.now, effects: &effects)
-        let msgs = effects.compactMap { if case .sendDatagram(let d, _) = $0 { d } else { nil } }
+        let msgs = effects.compactMap { if case .sendDatagram(let d, _, _) = $0 { d } else { nil } }
         #expect(msgs.count == 2)
         net.inject(msgs[0], to: b, from: a.endpoint)
         #expect(net.datagrams(from: b, type: 2, since: before).count == 1)

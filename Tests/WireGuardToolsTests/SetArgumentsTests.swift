@@ -151,6 +151,48 @@ import WireGuardTestSupport
         #expect(result.privateKey?.isZero == true && result.listenPort == 0)
     }
 
+    @Test func peersLeftAsTheyRunAreNotResent() throws {
+        let keyC = String(repeating: "A", count: 43) + "="
+        let keyD = String(repeating: "/", count: 42) + "8="
+        let file = try Harness().read("""
+            [Peer]
+            PublicKey=\(keyB)
+            Endpoint=192.0.2.1:51820
+            AllowedIPs=10.0.0.0/8, fd00::/64
+            [Peer]
+            PublicKey=\(keyC)
+            AllowedIPs=10.1.0.0/16
+            [Peer]
+            PublicKey=\(keyD)
+            Endpoint=192.0.2.4:51820
+            AllowedIPs=10.4.0.0/16
+            """)
+        func peer(_ key: String, _ endpoint: String?, _ ips: [String], keepalive: UInt16 = 0, psk: Bool = false) -> PeerStatus {
+            PeerStatus(publicKey: PublicKey(base64: key)!, presharedKey: psk ? PresharedKey(base64: pskText) : nil,
+                       endpoint: endpoint.flatMap { Endpoint($0) }, lastHandshake: nil, rxBytes: 5, txBytes: 6,
+                       persistentKeepalive: keepalive, allowedIPs: ips.map { IPPrefix($0)! })
+        }
+        // B runs exactly as the file says (its counters do not matter): not sent. C has its prefixes in another
+        // order; D another endpoint: both sent.
+        var result = SyncConf.changes(file: file, runtime: status([
+            peer(keyB, "192.0.2.1:51820", ["10.0.0.0/8", "fd00::/64"]),
+            peer(keyC, nil, ["10.1.0.0/16", "10.9.0.0/16"]),
+            peer(keyD, "192.0.2.9:51820", ["10.4.0.0/16"]),
+        ]))
+        #expect(result.peers.map(\.publicKey.base64) == [keyC, keyD])
+        // A keepalive or a preshared key the file does not have (they are turned off): sent.
+        result = SyncConf.changes(file: file, runtime: status([
+            peer(keyB, "192.0.2.1:51820", ["10.0.0.0/8", "fd00::/64"], keepalive: 25),
+            peer(keyC, nil, ["10.1.0.0/16"], psk: true),
+            peer(keyD, "192.0.2.4:51820", ["10.4.0.0/16"]),
+        ]))
+        #expect(result.peers.map(\.publicKey.base64) == [keyB, keyC])
+        // A peer named twice in the file is always sent.
+        let twice = try Harness().read("[Peer]\nPublicKey=\(keyB)\nAllowedIPs=10.0.0.0/8\n[Peer]\nPublicKey=\(keyB)\nAllowedIPs=10.0.0.0/8")
+        result = SyncConf.changes(file: twice, runtime: status([peer(keyB, nil, ["10.0.0.0/8"])]))
+        #expect(result.peers.count == 2)
+    }
+
     @Test func noPeersOnEitherSideMeansReplace() throws {
         let empty = try Harness().read("[Interface]\nPrivateKey=\(keyA)")
         #expect(!SyncConf.needsRuntime(empty))

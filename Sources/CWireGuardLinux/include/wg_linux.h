@@ -55,6 +55,9 @@ int wg_interface_mtu(const char *name);
 /// Sets the MTU of interface `name` (SIOCSIFMTU). Returns 0 or -errno.
 int wg_interface_set_mtu(const char *name, int mtu);
 
+/// The flags of interface `name` (SIOCGIFFLAGS: IFF_UP, IFF_RUNNING…). Returns them (>= 0) or -errno.
+int wg_interface_flags(const char *name);
+
 /// One UDP datagram in a batch: the caller's buffer, the remote address, and the local address it arrived
 /// on or should leave from (sticky source). Families are 4, 6 or 0 (none).
 struct wg_datagram {
@@ -92,6 +95,15 @@ int wg_send_batch_gso(int fd, const struct wg_datagram *datagrams, unsigned coun
 /// resident set is what runs from now on rather than what start-up touched. Pages come back from the page
 /// cache on their next use. Returns how many kilobytes were resident in the released mappings.
 long wg_release_startup_pages(void);
+
+/// Returns free heap memory to the kernel (glibc malloc_trim): what a large UAPI request and its reply
+/// left free in the heap stops counting in the resident set.
+void wg_release_free_heap(void);
+
+/// Makes every thread allocate from the one main heap (glibc M_ARENA_MAX=1): the data threads do not
+/// allocate per packet, and a heap per thread would keep what the UAPI thread freed out of reach of
+/// `wg_release_free_heap`. Call before starting threads.
+void wg_single_heap(void);
 
 /// accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK); -errno on failure.
 int wg_accept(int fd);

@@ -27,11 +27,11 @@ public enum UAPIParser {
         // `remove=true` or `update_only` of an absent peer makes the rest of the block irrelevant, but it
         // is still validated, as wireguard-go does.
         for line in lines {
-            guard let eq = line.firstIndex(of: "=") else {
+            guard let eq = line.utf8.firstIndex(of: UInt8(ascii: "=")) else {
                 throw .protocolError("line without '=': \(line.prefix(64))")
             }
             let key = line[..<eq]
-            let value = line[line.index(after: eq)...]
+            let value = line[line.utf8.index(after: eq)...]
             if key == "public_key" {
                 if let done = peer { update.peers.append(done) }
                 peer = PeerUpdate(publicKey: try PublicKey(uapiHex: value, key))
@@ -67,6 +67,11 @@ public enum UAPIParser {
 
     private static func parsePeerKey(_ key: Substring, _ value: Substring,
                                      into peer: inout PeerUpdate) throws(UAPIError) {
+        // Most lines of a large request are allowed IPs: recognised by bytes before the general switch.
+        if key.utf8.elementsEqual("allowed_ip".utf8) {
+            try parseAllowedIP(value, into: &peer)
+            return
+        }
         switch key {
         case "remove":
             try requireTrue(value, key)
@@ -87,17 +92,22 @@ public enum UAPIParser {
             try requireTrue(value, key)
             peer.replaceAllowedIPs = true
         case "allowed_ip":
-            let removing = value.hasPrefix("-")
-            let text = removing ? value.dropFirst() : value
-            guard let prefix = IPPrefix(String(text)) else {
-                throw .invalid("invalid allowed IP: \(value.prefix(64))")
-            }
-            peer.allowedIPs.append(removing ? .remove(prefix) : .add(prefix))
+            try parseAllowedIP(value, into: &peer)
         case "protocol_version":
             guard value == "1" else { throw .invalid("invalid protocol version: \(value.prefix(16))") }
         default:
             throw .invalid("invalid UAPI peer key: \(key.prefix(64))")
         }
+    }
+
+    /// `allowed_ip=PREFIX`, or `allowed_ip=-PREFIX` to remove one.
+    private static func parseAllowedIP(_ value: Substring, into peer: inout PeerUpdate) throws(UAPIError) {
+        let removing = value.utf8.first == UInt8(ascii: "-")
+        let text = removing ? value.dropFirst() : value
+        guard let prefix = IPPrefix(text) else {
+            throw .invalid("invalid allowed IP: \(value.prefix(64))")
+        }
+        peer.allowedIPs.append(removing ? .remove(prefix) : .add(prefix))
     }
 
     private static func requireTrue(_ value: Substring, _ key: Substring) throws(UAPIError) {

@@ -11,10 +11,20 @@ public enum UAPIStatusParser {
         var peer: PeerStatus?
         var errno: Int32?
         func bad(_ line: Substring) -> UAPIError { .protocolError("malformed UAPI reply line: \(line.prefix(80))") }
-        for line in reply.split(separator: "\n", omittingEmptySubsequences: true) {
-            guard let eq = line.firstIndex(of: "=") else { throw bad(line) }
-            let key = line[..<eq]
-            let value = line[line.index(after: eq)...]
+        for (start, eq, end) in lineOffsets(reply) {
+            let utf8 = reply.utf8
+            let lineStart = utf8.index(utf8.startIndex, offsetBy: start)
+            let line = reply[lineStart..<utf8.index(lineStart, offsetBy: end - start)]
+            guard eq >= 0 else { throw bad(line) }
+            let equals = utf8.index(lineStart, offsetBy: eq - start)
+            let key = line[..<equals]
+            let value = line[utf8.index(after: equals)...]
+            // Most lines of a large reply are allowed IPs: recognised by bytes before the general switch.
+            if peer != nil, key.utf8.elementsEqual("allowed_ip".utf8) {
+                guard let p = IPPrefix(value) else { throw bad(line) }
+                peer!.allowedIPs.append(p)
+                continue
+            }
             switch key {
             case "private_key" where peer == nil:
                 guard value.utf8.count == 64, let k = PrivateKey(hex: String(value)) else { throw bad(line) }
@@ -41,7 +51,7 @@ public enum UAPIStatusParser {
                 guard let n = UInt16(decimal: value) else { throw bad(line) }
                 peer!.persistentKeepalive = n
             case "allowed_ip" where peer != nil:
-                guard let p = IPPrefix(String(value)) else { throw bad(line) }
+                guard let p = IPPrefix(value) else { throw bad(line) }
                 peer!.allowedIPs.append(p)
             case "last_handshake_time_sec" where peer != nil:
                 guard let n = Int64(decimal: value) else { throw bad(line) }
@@ -72,6 +82,32 @@ public enum UAPIStatusParser {
         // Either sign; Int32.min, whose negation overflows, stands for Int32.max.
         guard errno == 0 else { throw UAPIError(code: Int32(clamping: errno.magnitude), "the daemon answered errno=\(errno)") }
         return status
+    }
+}
+
+extension UAPIStatusParser {
+    /// Byte offsets of each non-empty line of `text`: its start, its first `=` (-1 if none) and its end.
+    /// One pass over the bytes (a 10,000-peer reply has 230,000 lines).
+    static func lineOffsets(_ text: String) -> [(Int, Int, Int)] {
+        var text = text
+        return text.withUTF8 { bytes in
+            var lines: [(Int, Int, Int)] = []
+            var start = 0, eq = -1
+            for i in bytes.indices {
+                switch bytes[i] {
+                case UInt8(ascii: "\n"):
+                    if i > start { lines.append((start, eq, i)) }
+                    start = i + 1
+                    eq = -1
+                case UInt8(ascii: "=") where eq < 0:
+                    eq = i
+                default:
+                    break
+                }
+            }
+            if bytes.count > start { lines.append((start, eq, bytes.count)) }
+            return lines
+        }
     }
 }
 

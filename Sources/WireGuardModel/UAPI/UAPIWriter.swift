@@ -22,7 +22,11 @@ public enum UAPIWriter {
             out += "tx_bytes=\(peer.txBytes)\n"
             out += "rx_bytes=\(peer.rxBytes)\n"
             out += "persistent_keepalive_interval=\(peer.persistentKeepalive)\n"
-            for prefix in peer.allowedIPs { out += "allowed_ip=\(prefix)\n" }
+            for prefix in peer.allowedIPs {
+                out += "allowed_ip="
+                prefix.write(to: &out)
+                out += "\n"
+            }
         }
         out += "errno=0\n\n"
         return out
@@ -49,9 +53,10 @@ public enum UAPIWriter {
             if peer.replaceAllowedIPs { out += "replace_allowed_ips=true\n" }
             for change in peer.allowedIPs {
                 switch change {
-                case .add(let prefix): out += "allowed_ip=\(prefix)\n"
-                case .remove(let prefix): out += "allowed_ip=-\(prefix)\n"
+                case .add(let prefix): out += "allowed_ip="; prefix.write(to: &out)
+                case .remove(let prefix): out += "allowed_ip=-"; prefix.write(to: &out)
                 }
+                out += "\n"
             }
         }
         return out + "\n"

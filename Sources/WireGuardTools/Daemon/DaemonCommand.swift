@@ -66,6 +66,7 @@ public struct DaemonCommand {
         let listener: Int32
         let socketPath: String
         do {
+            try checkMetricsAddress()
             (tun, listener, socketPath) = try openInterface(interface)
         } catch {
             printError("\(programName): \(error)\n")
@@ -98,6 +99,7 @@ public struct DaemonCommand {
             unlink(socketPath)
             return 1
         }
+        guard startMetrics(device, logger: logger) else { unlink(socketPath); return 1 }
         logger.verbose("UAPI listener started")
         let reason = device.run()
         logger.verbose("Shutting down: \(reason)")

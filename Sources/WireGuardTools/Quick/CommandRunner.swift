@@ -9,8 +9,10 @@ import Glibc
 
 public protocol CommandRunner: AnyObject {
     /// Echoes `[#] argv…` and runs `argv`: `input` is its standard input (bash's `printf … | cmd`), `file` is
-    /// readable at /dev/fd/63 (bash's `<(…)`; the caller puts that path in `argv`). Returns the exit status.
+    /// readable at `filePath` (bash's `<(…)`; the caller puts that path in `argv`). Returns the exit status.
     func run(_ argv: [String], input: String?, file: String?) -> Int32
+    /// Where the child reads `file`: its descriptor 63 as /dev/fd/63 (what bash's `<(…)` names).
+    var filePath: String { get }
     /// Runs a query without echoing it: its standard output, its status; its stderr is discarded.
     func query(_ argv: [String]) -> (status: Int32, output: String)
     /// Echoes `[#] script` and runs it with bash, as wg-quick's `execute_hooks` does.
@@ -23,11 +25,16 @@ public protocol CommandRunner: AnyObject {
 
 extension CommandRunner {
     func run(_ argv: [String]) -> Int32 { run(argv, input: nil, file: nil) }
+    public var filePath: String { "/dev/fd/63" }
 }
 
 /// Spawns real processes, looked up in PATH.
 public final class SystemCommandRunner: CommandRunner {
     public init() {}
+
+    /// /dev/fd/63 where /dev/fd exists; else (a bare devtmpfs, as in an initramfs: no udev or systemd made the
+    /// symlink) the same descriptor through /proc.
+    public var filePath: String { access("/dev/fd", F_OK) == 0 ? "/dev/fd/63" : "/proc/self/fd/63" }
 
     public func run(_ argv: [String], input: String?, file: String?) -> Int32 {
         say("[#] " + argv.joined(separator: " "))

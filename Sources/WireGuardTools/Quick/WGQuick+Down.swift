@@ -81,7 +81,7 @@ extension WGQuick {
             try command(["sysctl", "-q", "net.ipv4.conf.all.src_valid_mark=1"])
         }
         if runner.hasProgram("nft") {
-            try command(["nft", "-f", "/dev/fd/63"], file: nft)
+            try command(["nft", "-f", runner.filePath], file: nft)
         } else {
             try command([v6 ? "ip6tables-restore" : "iptables-restore", "-n"], input: restore)
         }
@@ -102,7 +102,7 @@ extension WGQuick {
         if runner.hasProgram("nft") {
             let tables = runner.query(["nft", "list", "tables"]).output.split(separator: "\n")
             let deletions = tables.filter { $0.hasSuffix(" wg-quick-\(interface)") }.map { "delete \($0)\n" }.joined()
-            if !deletions.isEmpty { try command(["nft", "-f", "/dev/fd/63"], file: deletions) }
+            if !deletions.isEmpty { try command(["nft", "-f", runner.filePath], file: deletions) }
         }
         if runner.hasProgram("iptables") {
             for tool in ["iptables", "ip6tables"] {

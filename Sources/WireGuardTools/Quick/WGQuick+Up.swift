@@ -19,7 +19,7 @@ extension WGQuick {
         do {
             try hooks(config.preUp)
             try addInterface()
-            try command(["wg", "setconf", interface, "/dev/fd/63"], file: config.wgConfig + "\n")
+            try command(["wg", "setconf", interface, runner.filePath], file: config.wgConfig + "\n")
             for address in config.addresses {
                 try command(["ip", address.contains(":") ? "-6" : "-4", "address", "add", address, "dev", interface])
             }

@@ -28,9 +28,9 @@ enum KernelInterfaces {
         return names
     }
 
-    /// `name`'s configuration and counters.
+    /// `name`'s configuration and counters. A name too long for a link is sent as it is, and the kernel's
+    /// EINVAL reported, as Debian's wg does (upstream has since refused it with ENAMETOOLONG first).
     static func get(_ name: String) throws(SystemError) -> DeviceStatus {
-        guard name.utf8.count < WireGuardGenl.IFNAMSIZ else { throw SystemError("get", errno: ENAMETOOLONG) }
         while true {
             do {
                 let (socket, family) = try openFamily()
