@@ -133,7 +133,7 @@ final class EnginePair {
     /// `deliver`, handed back to A (a whole exchange).
     private func forwardFromA(_ effects: [Effect], deliver: Bool = false) {
         checkA(effects)
-        for case .sendDatagram(let bytes, _) in effects {
+        for case .sendDatagram(let bytes, _, _) in effects {
             addToPool(bytes)
             if (bytes.count == 148 || bytes.count == 92), indicesOfA.count < Self.maxPool { indicesOfA.append(Array(bytes[4..<8])) }
             var answers: [Effect] = []
@@ -147,7 +147,7 @@ final class EnginePair {
     @discardableResult
     private func collect(_ effects: [Effect]) -> [[UInt8]] {
         var sent: [[UInt8]] = []
-        for case .sendDatagram(let bytes, _) in effects {
+        for case .sendDatagram(let bytes, _, _) in effects {
             addToPool(bytes)
             sent.append(bytes)
         }
@@ -166,7 +166,7 @@ final class EnginePair {
         for effect in effects {
             if Self.trace { print("A: \(effect)") }
             switch effect {
-            case .sendDatagram(let bytes, _):
+            case .sendDatagram(let bytes, _, _):
                 let sizes = [148, 92, 64]
                 let transport = bytes.count >= 32 && (bytes.count - 32) % 16 == 0 && bytes.first == 4
                 precondition(sizes.contains(bytes.count) || transport, "A sent a malformed datagram of \(bytes.count) bytes")
