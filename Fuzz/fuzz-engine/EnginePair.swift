@@ -118,7 +118,7 @@ final class EnginePair {
     func sendFromA(_ packet: [UInt8], deliver: Bool) {
         var effects: [Effect] = []
         a.handleTunPacket(packet, now: now, effects: &effects)
-        forwardFromA(effects, deliver: deliver)
+        forwardFromA(effects, deliver: deliver, fromTun: true)
     }
 
     /// B reads `packet` from its TUN; what B sends goes to the pool and, if `deliver`, to A.
@@ -131,8 +131,8 @@ final class EnginePair {
 
     /// A's effects: each datagram is checked, pooled, and handed to B; B's answers are pooled and, when
     /// `deliver`, handed back to A (a whole exchange).
-    private func forwardFromA(_ effects: [Effect], deliver: Bool = false) {
-        checkA(effects)
+    private func forwardFromA(_ effects: [Effect], deliver: Bool = false, fromTun: Bool = false) {
+        checkA(effects, fromTun: fromTun)
         for case .sendDatagram(let bytes, _, _) in effects {
             addToPool(bytes)
             if (bytes.count == 148 || bytes.count == 92), indicesOfA.count < Self.maxPool { indicesOfA.append(Array(bytes[4..<8])) }
@@ -161,8 +161,9 @@ final class EnginePair {
     /// FUZZ_TRACE=1 prints what A does (to see how far an input gets when replaying it).
     static let trace = getenv("FUZZ_TRACE") != nil
 
-    /// What A emits must be well formed whatever it was fed.
-    private func checkA(_ effects: [Effect]) {
+    /// What A emits must be well formed whatever it was fed. A TUN packet no peer takes is answered on the
+    /// TUN with an ICMP error (`fromTun`); anything else A writes to its TUN was received from B.
+    private func checkA(_ effects: [Effect], fromTun: Bool = false) {
         for effect in effects {
             if Self.trace { print("A: \(effect)") }
             switch effect {
@@ -170,6 +171,10 @@ final class EnginePair {
                 let sizes = [148, 92, 64]
                 let transport = bytes.count >= 32 && (bytes.count - 32) % 16 == 0 && bytes.first == 4
                 precondition(sizes.contains(bytes.count) || transport, "A sent a malformed datagram of \(bytes.count) bytes")
+            case .writeToTun(let packet) where fromTun:
+                let icmp4 = packet.count >= 20 && packet[0] >> 4 == 4 && packet[9] == 1
+                let icmp6 = packet.count >= 40 && packet[0] >> 4 == 6 && packet[6] == 58
+                precondition(icmp4 || icmp6, "A answered a TUN packet with something other than ICMP")
             case .writeToTun(let packet):
                 checkInnerSource(packet)
             case .event:
