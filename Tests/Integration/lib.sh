@@ -46,6 +46,25 @@ skip() {
     exit 0
 }
 pass() { echo "ok - $*"; }
+# kernel_testbed [COMMAND:PACKAGE...]: the kernel-vm testbed (KERNEL_VM_DIR, else ../shared beside the checkout)
+# in VMDIR, what it needs installed (qemu, busybox, cpio, xz, plus the pairs given), and KVER, the newest
+# installed kernel that ships wireguard.ko (Debian's linux-image-amd64 carries it for the guest; the host's own
+# kernel need not). Only a checkout without ../shared beside it lacks the testbed; CI always has it, so there
+# the skip fails.
+kernel_testbed() {
+    VMDIR=${KERNEL_VM_DIR:-$ROOT/../shared/testbed/kernel-vm}
+    [ -x "$VMDIR/run-vm.sh" ] || skip "kernel testbed not found at $VMDIR (set KERNEL_VM_DIR)"
+    local need=() pair
+    for pair in qemu-system-x86_64:qemu-system-x86 busybox:busybox cpio:cpio xz:xz-utils "$@"; do
+        command -v "${pair%%:*}" >/dev/null || need+=("${pair#*:}")
+    done
+    ls -d /lib/modules/*/kernel/drivers/net/wireguard >/dev/null 2>&1 || need+=(linux-image-amd64)
+    if [ ${#need[@]} -gt 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    fi
+    KVER=$(ls -1d /lib/modules/*/kernel/drivers/net/wireguard 2>/dev/null | sed "s|/lib/modules/||; s|/kernel.*||" | sort -V | tail -1)
+    [ -n "$KVER" ] || fail "no installed kernel ships wireguard.ko"
+}
 step() { echo "# $*"; }
 # `grep -q` in a pipeline under pipefail fails at random: it exits at the first match and the writer
 # (ip, wg, ss: they flush line by line) dies of SIGPIPE. has reads everything.

@@ -4,21 +4,7 @@
 # testbed, KERNEL_VM_DIR): either side initiating, ping both ways (IPv4 and IPv6 inside the tunnel), and a
 # 3-second iperf3 run. The guest is emulated (TCG), so throughput here measures the emulator, not us.
 source "$(dirname "$0")/lib.sh"
-VMDIR=${KERNEL_VM_DIR:-$ROOT/../shared/testbed/kernel-vm}
-# Only a checkout without ../shared beside it lacks the testbed; CI always has it (so there skip fails).
-[ -x "$VMDIR/run-vm.sh" ] || skip "kernel testbed not found at $VMDIR (set KERNEL_VM_DIR)"
-need=()
-for pair in qemu-system-x86_64:qemu-system-x86 busybox:busybox cpio:cpio xz:xz-utils; do
-    command -v "${pair%%:*}" >/dev/null || need+=("${pair#*:}")
-done
-if [ ${#need[@]} -gt 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-if ! ls -d /lib/modules/*/kernel/drivers/net/wireguard >/dev/null 2>&1; then
-    # Debian's kernel package carries wireguard.ko for the guest (the host's own kernel need not).
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends linux-image-amd64 >/dev/null
-fi
-ls -d /lib/modules/*/kernel/drivers/net/wireguard >/dev/null 2>&1 || fail "no installed kernel ships wireguard.ko"
+kernel_testbed
 export KVM_OUT="$TMP/kvm"
 
 # kperf NS ARGS...: a 3 s iperf3 client run against the guest's server, JSON; the guest's iperf3 -s needs a

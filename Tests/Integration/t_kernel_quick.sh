@@ -13,19 +13,7 @@
 # wg-quick fault from a wg one.
 WG_SWIFT=${WG_SWIFT:-$(cd "$(dirname "$0")/../.." && pwd)/.build/release/wireguard-swift}
 source "$(dirname "$0")/lib.sh"
-VMDIR=${KERNEL_VM_DIR:-$ROOT/../shared/testbed/kernel-vm}
-# Only a checkout without ../shared beside it lacks the testbed; CI always has it (so there skip fails).
-[ -x "$VMDIR/run-vm.sh" ] || skip "kernel testbed not found at $VMDIR (set KERNEL_VM_DIR)"
-need=()
-for pair in qemu-system-x86_64:qemu-system-x86 busybox:busybox cpio:cpio xz:xz-utils nft:nftables make:make modprobe:kmod; do
-    command -v "${pair%%:*}" >/dev/null || need+=("${pair#*:}")
-done
-ls -d /lib/modules/*/kernel/drivers/net/wireguard >/dev/null 2>&1 || need+=(linux-image-amd64)
-if [ ${#need[@]} -gt 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-KVER=$(ls -1d /lib/modules/*/kernel/drivers/net/wireguard | sed "s|/lib/modules/||; s|/kernel.*||" | sort -V | tail -1)
-[ -n "$KVER" ] || fail "no installed kernel ships wireguard.ko"
+kernel_testbed nft:nftables make:make modprobe:kmod
 
 step "release build and guest image"
 make --no-print-directory -C "$ROOT" build >"$TMP/build.log" 2>&1 || { tail -20 "$TMP/build.log"; fail "make build"; }

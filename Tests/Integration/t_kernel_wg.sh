@@ -10,23 +10,7 @@
 # of comparisons and the time taken.
 source "$(dirname "$0")/lib.sh"
 START=$SECONDS
-VMDIR=${KERNEL_VM_DIR:-$ROOT/../shared/testbed/kernel-vm}
-if [ ! -x "$VMDIR/run-vm.sh" ]; then
-    [ "${CI:-}" = true ] && fail "kernel testbed not found at $VMDIR"
-    echo "SKIP: kernel testbed not found at $VMDIR (set KERNEL_VM_DIR)"
-    exit 0
-fi
-need=()
-for pair in qemu-system-x86_64:qemu-system-x86 busybox:busybox cpio:cpio xz:xz-utils; do
-    command -v "${pair%%:*}" >/dev/null || need+=("${pair#*:}")
-done
-if [ ${#need[@]} -gt 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-if ! ls -d /lib/modules/*/kernel/drivers/net/wireguard >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends linux-image-amd64 >/dev/null
-fi
-ls -d /lib/modules/*/kernel/drivers/net/wireguard >/dev/null 2>&1 || fail "no installed kernel ships wireguard.ko"
+kernel_testbed
 OUR_WG=${OUR_WG:-$ROOT/.build/debug/wg}
 [ -x "$OUR_WG" ] || fail "our wg is not built at $OUR_WG"
 
