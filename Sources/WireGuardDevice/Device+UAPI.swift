@@ -56,7 +56,9 @@ extension Device {
     }
 
     func serveClient(_ fd: Int32) {
-        guard var reader = clients[fd] else { return }
+        // Taken out of the table while it grows: a copy left there would share its buffer, and the first
+        // append would copy every byte buffered so far (once per wake-up of a large request).
+        guard var reader = clients.removeValue(forKey: fd) else { return }
         var chunk = [UInt8](repeating: 0, count: 65536)
         var eof = false
         while true {

@@ -94,7 +94,9 @@ public struct UAPIRequestReader {
     }
 
     private mutating func consume(upTo end: Int) {
-        buffer.removeFirst(end)
+        // A consumed whole buffer gives its capacity back: a large `set` would otherwise keep megabytes
+        // allocated for the connection while it is parsed and applied.
+        if end == buffer.count { buffer = [] } else { buffer.removeFirst(end) }
         scanned = 0
     }
 
