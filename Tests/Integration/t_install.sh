@@ -92,7 +92,7 @@ key=$(env -i "$BIN/wg" genkey) || fail "installed wg genkey failed"
 pub=$(env -i "$BIN/wg" pubkey <<<"$key") || fail "installed wg pubkey failed"
 [ "$pub" = "$(wg pubkey <<<"$key")" ] || fail "installed wg pubkey differs from Debian's"
 env -i "$BIN/wireguard-swift" --version | has '^wireguard-swift v' || fail "installed wireguard-swift --version"
-env -i "$BIN/wg-server" --dir "$TMP/srv" init --peers 1 --endpoint 192.0.2.1 --dns none >/dev/null \
+env -i "$BIN/wg-server" init --dir "$TMP/srv" --peers 1 --endpoint 192.0.2.1 --dns none >/dev/null \
     || fail "installed wg-server init failed without PATH"
 [ -s "$TMP/srv/wg0-peers/peer1/peer1.png" ] || fail "installed wg-server wrote no QR code PNG"
 printf '[Interface]\nPrivateKey = %s\nAddress = 10.9.9.1/24\n' "$key" >"$TMP/wgi0.conf"
