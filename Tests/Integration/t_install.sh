@@ -188,10 +188,17 @@ depends=$(field Depends)
 for dep in 'libc6 (>= ' 'libssl3 (>= 3' 'libstdc++6' 'libgcc-s1' 'libqrencode4' 'libpng16-16' 'iproute2'; do
     [[ $depends == *"$dep"* ]] || fail "Depends lacks $dep: $depends"
 done
-# Every library the executables load comes from a package named in Depends.
+# Every library the executables link against (their NEEDED entries; what those load in turn is their
+# packages' own business) comes from a package named in Depends.
 mkdir -p "$TMP/unpacked"
 dpkg-deb -x "$deb" "$TMP/unpacked"
-for lib in $(ldd "$TMP/unpacked/usr/bin/wireguard-swift" "$TMP/unpacked/usr/bin/wg" "$TMP/unpacked/usr/bin/wg-server" | awk '$3 ~ /^\// { print $3 }' | sort -u); do
+needed_libs() {
+    local exe=$1 soname
+    for soname in $(readelf -d "$exe" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+        ldd "$exe" | awk -v so="$soname" '$1 == so && $3 ~ /^\// { print $3 }'
+    done
+}
+for lib in $(for exe in wireguard-swift wg wg-quick wg-server; do needed_libs "$TMP/unpacked/usr/bin/$exe"; done | sort -u); do
     pkg=$(dpkg -S "$(realpath "$lib")" 2>/dev/null || dpkg -S "$lib" 2>/dev/null) || fail "no package owns $lib"
     pkg=${pkg%%:*}
     [[ $depends == *"$pkg "* || $depends == *"$pkg," || $depends == *"$pkg" ]] || fail "$lib ($pkg) is not in Depends: $depends"
