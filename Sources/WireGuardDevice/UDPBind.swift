@@ -108,25 +108,13 @@ public final class UDPBind {
         var buffer: Int32 = 7 << 20
         if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer, size) != 0 { _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, size) }
         if setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buffer, size) != 0 { _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, size) }
-        var result: Int32
         if family == AF_INET {
             _ = setsockopt(fd, Int32(IPPROTO_IP), IP_PKTINFO, &one, size)
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = port.bigEndian
-            result = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
         } else {
             _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, size)
             _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_RECVPKTINFO, &one, size)
-            var addr = sockaddr_in6()
-            addr.sin6_family = sa_family_t(AF_INET6)
-            addr.sin6_port = port.bigEndian
-            result = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-            }
         }
+        let result = SocketBind.bind(fd, family: family, port: port)
         guard result == 0 else {
             let e = SystemError.last("bind UDP port \(port)")
             Glibc.close(fd)
