@@ -16,7 +16,7 @@ extension Engine {
     public func down(now: Now) {
         guard isUp else { return }
         isUp = false
-        for peer in peerOrder {
+        peerList.forEach { peer in
             peer.staged.removeAll()
             peer.timersStop()
             unregisterHandshake(peer)
@@ -33,7 +33,7 @@ extension Engine {
     public func up(now: Now, effects: inout [Effect]) {
         guard !isUp else { return }
         isUp = true
-        for peer in peerOrder {
+        peerList.forEach { peer in
             // Since the last staged packet was dropped at down: only the persistent keepalive goes.
             sendStagedPackets(peer, now: now, effects: &effects)
             if peer.persistentKeepaliveInterval > 0 { sendKeepalive(peer, now: now, effects: &effects) }
@@ -43,13 +43,13 @@ extension Engine {
     /// The host could not send from `source` to `remote` (the local address is gone): every peer at
     /// `remote` with that sticky source forgets it, so the next datagrams leave from what routing chooses.
     public func endpointSourceFailed(remote: Endpoint, source: EndpointSource) {
-        for peer in peerOrder where peer.endpoint == remote && peer.endpointSource == source {
-            peer.endpointSource = nil
+        peerList.forEach { peer in
+            if peer.endpoint == remote && peer.endpointSource == source { peer.endpointSource = nil }
         }
     }
 
     /// Every peer forgets its sticky source (a local address was removed, or the sockets were rebound).
     public func clearEndpointSources() {
-        for peer in peerOrder { peer.endpointSource = nil }
+        peerList.forEach { $0.endpointSource = nil }
     }
 }

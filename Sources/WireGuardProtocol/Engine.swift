@@ -70,9 +70,6 @@ public final class Engine {
         peerList.forEach { $0.timerQueue = nil }
     }
 
-    /// The peers, oldest first (a copy; O(n)).
-    var peerOrder: [PeerState] { peerList.all }
-
     /// Our public key, if a private key is set.
     public var publicKey: PublicKey? { identity?.publicKey }
 
