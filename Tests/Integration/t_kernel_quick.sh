@@ -102,6 +102,10 @@ EOF" || fail "could not write the guest's configuration"
 snapshot() {  # the state that must be the same before up and after down
     vm 'ip rule; echo ---; ip -6 rule; echo ---; ip route show table all; echo ---; ip -6 route show table all; echo ---; nft list ruleset; echo ---; ip -o link | cut -d" " -f2'
 }
+# The guest's eth0 link-local address gets its local route only once duplicate address detection is over:
+# a snapshot taken before that would differ from any later one.
+vm 'for i in $(seq 100); do [ -z "$(ip -6 addr show dev eth0 tentative)" ] && exit 0; sleep 0.2; done; exit 1' \
+    || fail "the guest's eth0 link-local address stayed tentative"
 snapshot >"$TMP/before" || fail "snapshot"
 
 up() {  # up N: wg-quick up; its [#] lines in $TMP/upN
